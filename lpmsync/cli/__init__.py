@@ -1,0 +1,42 @@
+"""The `lpmsync` command line. Commands parse arguments and call services; no logic lives here."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from lpmsync import __version__
+from lpmsync.cli import config_cmd, db_cmd
+from lpmsync.cli.common import run_guarded
+
+app = typer.Typer(
+    name="lpmsync",
+    help="Keep a Lean portfolio aligned with strategy: sync trackers, check, tell Slack.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(config_cmd.app, name="config")
+app.add_typer(db_cmd.app, name="db")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"lpmsync {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """lpmsync: Lean portfolio alignment for Jira, Azure DevOps and Slack."""
+
+
+def main() -> None:
+    sys.exit(run_guarded(app))

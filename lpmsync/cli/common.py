@@ -1,0 +1,59 @@
+"""What every command shares: the --config option, settings loading, error to exit code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from lpmsync.errors import ConfigError, LpmsyncError
+from lpmsync.settings import Settings, load_settings
+
+EXIT_CONFIG = 2
+EXIT_FAILURE = 1
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="YAML config file (default: $LPMSYNC_CONFIG, else config/lpmsync.yaml).",
+        show_default=False,
+    ),
+]
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def load(config: Path | None, *, check_secrets: bool = True) -> Settings:
+    return load_settings(config, check_secrets=check_secrets)
+
+
+def run_guarded(app: typer.Typer) -> int:  # noqa: PLR0911 (one exit code per error kind)
+    """Run the Typer app; lpmsync's own errors become one line on stderr and an exit code."""
+    try:
+        app(standalone_mode=False)
+    except ConfigError as exc:
+        err_console.print(f"[bold red]config error:[/] {exc}", highlight=False, soft_wrap=True)
+        return EXIT_CONFIG
+    except LpmsyncError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        return EXIT_FAILURE
+    except typer.Exit as exc:
+        return int(exc.exit_code or 0)
+    except typer.Abort:
+        err_console.print("aborted")
+        return 130
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # click's usage errors arrive here in non-standalone mode
+        import click  # noqa: PLC0415
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            return exc.exit_code
+        raise
+    return 0

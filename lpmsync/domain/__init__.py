@@ -1,0 +1,1 @@
+"""The domain: frozen dataclasses and enums, standard library only."""

@@ -1,0 +1,70 @@
+"""Alerts (findings with a lifecycle) and messages waiting in the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from lpmsync.domain.findings import Finding, JsonValue
+
+
+class AlertStatus(StrEnum):
+    FIRING = "firing"
+    RESOLVED = "resolved"
+
+
+@dataclass(frozen=True, slots=True)
+class AlertState:
+    """What lpmsync remembers about one fingerprint between runs (modelled on Alertmanager).
+
+    `channel` and `message_ts` locate the Slack message that announced it, so a resolution can
+    edit that message in place and reply in its thread.
+    """
+
+    fingerprint: str
+    rule: str
+    status: AlertStatus
+    finding: Finding
+    first_seen: datetime
+    last_seen: datetime
+    last_notified: datetime | None = None
+    resolved_at: datetime | None = None
+    channel: str | None = None
+    message_ts: str | None = None
+
+
+class MessageKind(StrEnum):
+    POST = "post"  # chat.postMessage (a thread reply when it has a thread)
+    UPDATE = "update"  # chat.update of an earlier message
+    UPLOAD = "upload"  # files_upload_v2, usually into a thread
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    """A message to send. It is a row in the outbox before anything reaches Slack.
+
+    - `dedup_key` is unique in the outbox: enqueuing the same key again is a no-op, which is
+      what makes "nothing is sent twice" hold across restarts and replicas.
+    - `target_ts` is the ts of an existing Slack message: the one to edit (UPDATE) or the
+      thread to reply in (POST, UPLOAD).
+    - `parent_key` is the `dedup_key` of a message in the same outbox whose ts becomes this
+      message's thread (a digest's charts go in the digest's thread); it is sent after its parent.
+    - `alert_fingerprints`: once a POST without a thread is sent, these alerts remember its
+      channel and ts.
+    - `not_before`: quiet hours hold the message until then.
+    """
+
+    kind: MessageKind
+    channel: str
+    text: str
+    dedup_key: str
+    blocks: tuple[Mapping[str, JsonValue], ...] = ()
+    target_ts: str | None = None
+    parent_key: str | None = None
+    alert_fingerprints: tuple[str, ...] = ()
+    not_before: datetime | None = None
+    file_content: bytes | None = None
+    filename: str | None = None
+    title: str | None = None

@@ -1,0 +1,108 @@
+"""Work items as lpmsync sees them, whatever tracker they came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+UNMAPPED = "unmapped"
+"""The portfolio state of an item whose tracker status the source's mapping does not know.
+
+Such an item counts in no WIP limit and no allocation share; reports list it as a hygiene problem.
+"""
+
+
+class Level(StrEnum):
+    """Where an item sits in the portfolio hierarchy."""
+
+    EPIC = "epic"
+    FEATURE = "feature"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class ItemRef:
+    """Identifies an item: the key alone is not enough, two sources may both have `1`."""
+
+    source: str
+    key: str
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.key}"
+
+
+@dataclass(frozen=True, slots=True)
+class WsjfInputs:
+    """Weighted Shortest Job First inputs. Missing values stay None: missing is not zero."""
+
+    business_value: float | None = None
+    time_criticality: float | None = None
+    risk_reduction: float | None = None
+    job_size: float | None = None
+
+    @property
+    def score(self) -> float | None:
+        """Cost of delay over job size, or None when any input is missing or the size is 0."""
+        bv, tc, rr, size = (
+            self.business_value,
+            self.time_criticality,
+            self.risk_reduction,
+            self.job_size,
+        )
+        if bv is None or tc is None or rr is None or not size:
+            return None
+        return (bv + tc + rr) / size
+
+
+@dataclass(frozen=True, slots=True)
+class WorkItem:
+    """A portfolio epic or feature, mapped from one tracker item.
+
+    `status` is the tracker's own status (or Azure DevOps state / board column); `state` is the
+    portfolio Kanban state it maps to, or `UNMAPPED`. Datetimes are timezone-aware (UTC).
+    """
+
+    source: str
+    key: str
+    id: str
+    level: Level
+    title: str
+    url: str
+    status: str
+    state: str
+    created: datetime
+    updated: datetime
+    entered_state_at: datetime | None = None
+    parent: ItemRef | None = None
+    theme_values: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+    components: tuple[str, ...] = ()
+    area_path: str | None = None
+    value_stream: str | None = None
+    owner: str | None = None
+    estimate: float | None = None
+    wsjf: WsjfInputs = field(default_factory=WsjfInputs)
+
+    @property
+    def ref(self) -> ItemRef:
+        return ItemRef(self.source, self.key)
+
+
+@dataclass(frozen=True, slots=True)
+class StateChange:
+    """One status transition from the tracker's history (tracker status names)."""
+
+    source: str
+    key: str
+    at: datetime
+    from_status: str | None
+    to_status: str
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedItem:
+    """A tracker item that could not be mapped and was left out of the sync."""
+
+    source: str
+    key: str
+    reason: str

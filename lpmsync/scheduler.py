@@ -1,0 +1,1 @@
+"""APScheduler wiring (issue 8)."""

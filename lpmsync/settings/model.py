@@ -1,0 +1,93 @@
+"""The root settings model and the checks that span sections."""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from lpmsync.settings.notify import NotifyConfig
+from lpmsync.settings.portfolio import RULE_IDS, PortfolioConfig, RuleSettings, ThemeConfig
+from lpmsync.settings.runtime import HealthConfig, LoggingConfig, ScheduleConfig, StoreConfig
+from lpmsync.settings.sources import SourceConfig
+
+
+class Settings(BaseSettings):
+    """The whole configuration: one YAML file, overridden by `LPMSYNC_*` variables."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="LPMSYNC_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+    )
+
+    portfolio: PortfolioConfig
+    themes: list[ThemeConfig] = Field(default_factory=list)
+    sources: list[SourceConfig] = Field(default_factory=list)
+    rules: dict[str, RuleSettings] = Field(default_factory=dict)
+    notify: NotifyConfig = Field(default_factory=NotifyConfig)
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    store: StoreConfig = Field(default_factory=StoreConfig)
+    health: HealthConfig = Field(default_factory=HealthConfig)
+    logging: LoggingConfig = Field(default_factory=LoggingConfig)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The YAML document arrives as init kwargs; environment variables override it.
+        return (env_settings, init_settings)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        _unique("themes", [theme.key for theme in self.themes], "theme key")
+        _unique("sources", [source.name for source in self.sources], "source name")
+        shares = sum(theme.target_share or 0.0 for theme in self.themes)
+        if shares > 1.0 + 1e-9:
+            raise ValueError(
+                f"themes: target_share values sum to {shares:.2f}; expected at most 1.0"
+            )
+        self._check_state_names()
+        return self
+
+    def _check_state_names(self) -> None:
+        states = self.portfolio.state_names
+        for index, source in enumerate(self.sources):
+            for status, state in source.mapped_statuses.items():
+                if state not in states:
+                    mapping = "statuses" if source.kind == "jira" else "states"
+                    raise ValueError(
+                        f"sources[{index}].{mapping}.{status}: {state!r} is not a Kanban state; "
+                        f"expected one of {', '.join(states)}"
+                    )
+        for rule_id, rule in self.rules.items():
+            if rule_id not in RULE_IDS:
+                raise ValueError(
+                    f"rules.{rule_id}: unknown rule id{_did_you_mean(rule_id, RULE_IDS)}"
+                )
+            for key, state in rule.named_states():
+                if state not in states:
+                    raise ValueError(
+                        f"rules.{rule_id}.{key}: {state!r} is not a Kanban state; "
+                        f"expected one of {', '.join(states)}"
+                    )
+
+
+def _unique(section: str, names: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for index, name in enumerate(names):
+        if name in seen:
+            raise ValueError(f"{section}[{index}]: duplicate {what} {name!r}")
+        seen.add(name)
+
+
+def _did_you_mean(word: str, choices: list[str]) -> str:
+    from difflib import get_close_matches  # noqa: PLC0415 (error path only)
+
+    close = get_close_matches(word, choices, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""

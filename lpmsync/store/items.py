@@ -1,0 +1,218 @@
+"""Items, their state history and the sync cursors."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, delete, func, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from lpmsync.domain.model import ItemRef, Level, StateChange, WorkItem, WsjfInputs
+from lpmsync.domain.sync import Cursor, PageOutcome, SyncPage
+from lpmsync.store.schema import cursors, items, state_changes
+
+_CHUNK = 500  # rows per statement: keeps SQLite under its variable limit
+
+
+def _chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def item_to_row(item: WorkItem, synced_at: datetime) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "source": item.source,
+        "key": item.key,
+        "id": item.id,
+        "level": item.level.value,
+        "title": item.title,
+        "url": item.url,
+        "status": item.status,
+        "state": item.state,
+        "created": item.created,
+        "updated": item.updated,
+        "entered_state_at": item.entered_state_at,
+        "parent_source": item.parent.source if item.parent else None,
+        "parent_key": item.parent.key if item.parent else None,
+        "theme_values": list(item.theme_values),
+        "labels": list(item.labels),
+        "components": list(item.components),
+        "area_path": item.area_path,
+        "value_stream": item.value_stream,
+        "owner": item.owner,
+        "estimate": item.estimate,
+        "wsjf": {
+            "business_value": item.wsjf.business_value,
+            "time_criticality": item.wsjf.time_criticality,
+            "risk_reduction": item.wsjf.risk_reduction,
+            "job_size": item.wsjf.job_size,
+        },
+    }
+    canonical = json.dumps(row, sort_keys=True, default=str).encode()
+    row["content_hash"] = hashlib.sha256(canonical).hexdigest()
+    row["synced_at"] = synced_at
+    return row
+
+
+def row_to_item(row: Any) -> WorkItem:
+    parent = ItemRef(row.parent_source, row.parent_key) if row.parent_key else None
+    return WorkItem(
+        source=row.source,
+        key=row.key,
+        id=row.id,
+        level=Level(row.level),
+        title=row.title,
+        url=row.url,
+        status=row.status,
+        state=row.state,
+        created=row.created,
+        updated=row.updated,
+        entered_state_at=row.entered_state_at,
+        parent=parent,
+        theme_values=tuple(row.theme_values),
+        labels=tuple(row.labels),
+        components=tuple(row.components),
+        area_path=row.area_path,
+        value_stream=row.value_stream,
+        owner=row.owner,
+        estimate=row.estimate,
+        wsjf=WsjfInputs(**row.wsjf),
+    )
+
+
+class ItemRepository:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def cursor(self, source: str) -> Cursor | None:
+        with self._engine.connect() as conn:
+            value = conn.execute(select(cursors.c.cursor).where(cursors.c.source == source))
+            found = value.scalar_one_or_none()
+        return dict(found) if found is not None else None
+
+    def known_keys(self, source: str) -> frozenset[str]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(items.c.key).where(items.c.source == source))
+            return frozenset(rows.scalars())
+
+    def load(self, sources: Iterable[str] | None = None) -> list[WorkItem]:
+        query = select(items).order_by(items.c.source, items.c.key)
+        if sources is not None:
+            query = query.where(items.c.source.in_(list(sources)))
+        with self._engine.connect() as conn:
+            return [row_to_item(row) for row in conn.execute(query)]
+
+    def history(self, sources: Iterable[str] | None = None) -> list[StateChange]:
+        query = select(state_changes).order_by(
+            state_changes.c.source, state_changes.c.key, state_changes.c.at
+        )
+        if sources is not None:
+            query = query.where(state_changes.c.source.in_(list(sources)))
+        with self._engine.connect() as conn:
+            return [
+                StateChange(r.source, r.key, r.at, r.from_status, r.to_status)
+                for r in conn.execute(query)
+            ]
+
+    def count(self) -> int:
+        with self._engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(items)).scalar_one())
+
+    def apply_page(self, source: str, page: SyncPage, now: datetime) -> PageOutcome:
+        """Commit one page: items, history, removals and cursor in one transaction."""
+        with self._engine.begin() as conn:
+            added, changed = self._upsert_items(conn, page.items, now)
+            self._insert_history(conn, page.history)
+            removed = self._remove_out_of_scope(conn, source, page.scope)
+            if page.cursor is not None:
+                self._save_cursor(conn, source, page.cursor, now)
+        return PageOutcome(added=added, changed=changed, removed=removed)
+
+    def _upsert_items(
+        self, conn: Connection, page_items: Sequence[WorkItem], now: datetime
+    ) -> tuple[int, int]:
+        if not page_items:
+            return 0, 0
+        rows = [item_to_row(item, now) for item in page_items]
+        keys = [(row["source"], row["key"]) for row in rows]
+        existing: dict[tuple[str, str], str] = {}
+        for chunk in _chunks(keys):
+            query = select(items.c.source, items.c.key, items.c.content_hash).where(
+                tuple_(items.c.source, items.c.key).in_(chunk)
+            )
+            existing.update({(r.source, r.key): r.content_hash for r in conn.execute(query)})
+        added = sum(1 for key in keys if key not in existing)
+        changed = sum(
+            1
+            for row in rows
+            if existing.get((row["source"], row["key"])) not in (None, row["content_hash"])
+        )
+        insert = _insert_for(conn)
+        for chunk in _chunks(rows):
+            statement = insert(items).values(list(chunk))
+            excluded = statement.excluded
+            updates = {c.name: excluded[c.name] for c in items.columns if not c.primary_key}
+            conn.execute(
+                statement.on_conflict_do_update(index_elements=["source", "key"], set_=updates)
+            )
+        return added, changed
+
+    def _insert_history(self, conn: Connection, history: Sequence[StateChange]) -> None:
+        if not history:
+            return
+        rows = [
+            {
+                "source": c.source,
+                "key": c.key,
+                "at": c.at,
+                "from_status": c.from_status,
+                "to_status": c.to_status,
+            }
+            for c in history
+        ]
+        insert = _insert_for(conn)
+        for chunk in _chunks(rows):
+            conn.execute(insert(state_changes).values(list(chunk)).on_conflict_do_nothing())
+
+    def _remove_out_of_scope(
+        self, conn: Connection, source: str, scope: frozenset[str] | None
+    ) -> int:
+        if scope is None:
+            return 0
+        stored = conn.execute(select(items.c.key).where(items.c.source == source)).scalars()
+        gone = sorted(set(stored) - scope)
+        for chunk in _chunks(gone):
+            conn.execute(delete(items).where(items.c.source == source, items.c.key.in_(chunk)))
+            conn.execute(
+                delete(state_changes).where(
+                    state_changes.c.source == source, state_changes.c.key.in_(chunk)
+                )
+            )
+        return len(gone)
+
+    def _save_cursor(self, conn: Connection, source: str, cursor: Cursor, now: datetime) -> None:
+        insert = _insert_for(conn)
+        statement = insert(cursors).values(source=source, cursor=dict(cursor), updated_at=now)
+        conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=["source"],
+                set_={
+                    "cursor": statement.excluded.cursor,
+                    "updated_at": statement.excluded.updated_at,
+                },
+            )
+        )
+
+    def reset_cursor(self, source: str) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(delete(cursors).where(cursors.c.source == source))
+
+
+def _insert_for(conn: Connection) -> Any:
+    """The dialect's INSERT with ON CONFLICT support (SQLite and PostgreSQL both have it)."""
+    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
