@@ -68,3 +68,22 @@ class OutgoingMessage:
     file_content: bytes | None = None
     filename: str | None = None
     title: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Silence:
+    """Holds back alerts of `rule` whose finding matches every `matchers` entry until `until`.
+
+    Matcher keys: `theme`, `value_stream`, `state`, `level`, `severity`, `source`, `key`.
+    """
+
+    id: int | None
+    rule: str
+    matchers: Mapping[str, str]
+    until: datetime
+    comment: str = ""
+    created_at: datetime | None = None
+    expired_at: datetime | None = None
+
+    def active_at(self, now: datetime) -> bool:
+        return self.expired_at is None and now < self.until
