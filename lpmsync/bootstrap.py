@@ -2,9 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from difflib import get_close_matches
+
+from lpmsync.connectors.base import Connector
+from lpmsync.connectors.registry import ConnectorContext, build_connector
+from lpmsync.errors import ConfigError
 from lpmsync.settings import Settings
 from lpmsync.store import SqlStore, open_store
 
 
 def open_configured_store(settings: Settings, *, upgrade: bool = True) -> SqlStore:
     return open_store(settings.store.effective_url, upgrade=upgrade)
+
+
+def build_connectors(
+    settings: Settings,
+    only: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> list[Connector]:
+    """Connectors for every configured source, or for the one named `only`."""
+    sources = list(settings.sources)
+    if only is not None:
+        names = [source.name for source in sources]
+        if only not in names:
+            close = get_close_matches(only, names, n=1)
+            hint = (
+                f" (did you mean {close[0]!r}?)" if close else f"; configured: {', '.join(names)}"
+            )
+            raise ConfigError(f"no source named {only!r}{hint}", key="--source")
+        sources = [source for source in sources if source.name == only]
+    context = ConnectorContext(data_dir=settings.store.data_dir, environ=environ)
+    return [build_connector(source, context) for source in sources]

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from lpmsync import __version__
-from lpmsync.cli import config_cmd, db_cmd
+from lpmsync.cli import config_cmd, db_cmd, sync_cmd
 from lpmsync.cli.common import run_guarded
 
 app = typer.Typer(
@@ -20,6 +20,7 @@ app = typer.Typer(
 )
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(db_cmd.app, name="db")
+app.command("sync")(sync_cmd.sync)
 
 
 def _version(value: bool) -> None:

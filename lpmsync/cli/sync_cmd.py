@@ -1,0 +1,87 @@
+"""`lpmsync sync`: read the trackers into the store once (also what a CronJob runs)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from lpmsync.bootstrap import build_connectors, open_configured_store
+from lpmsync.cli.common import ConfigOption, console, load
+from lpmsync.domain.sync import PageOutcome, SyncPage
+from lpmsync.services.clock import utc_now
+from lpmsync.services.sync import SourceSummary, sync_sources
+
+
+def sync(
+    config: ConfigOption = None,
+    source: Annotated[str | None, typer.Option("--source", help="Sync only this source.")] = None,
+    full: Annotated[bool, typer.Option("--full", help="Ignore cursors: fetch everything.")] = False,
+) -> None:
+    """Sync all sources (or one) into the store; exits 1 if any source failed."""
+    settings = load(config)
+    connectors = build_connectors(settings, source)
+    store = open_configured_store(settings)
+    try:
+        with _progress() as progress:
+            tasks = {c.source: progress.add_task(c.source, total=None) for c in connectors}
+
+            def advance(name: str, page: SyncPage, _outcome: PageOutcome) -> None:
+                progress.update(tasks[name], advance=len(page.items) + len(page.skipped))
+
+            summaries = sync_sources(store, connectors, utc_now, full=full, progress=advance)
+    finally:
+        for connector in connectors:
+            connector.close()
+        store.close()
+    console.print(summary_table(summaries))
+    if any(s.status == "failed" for s in summaries):
+        raise typer.Exit(1)
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed} items"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
+
+
+def summary_table(summaries: list[SourceSummary]) -> Table:
+    table = Table(title="sync", title_justify="left")
+    for column in (
+        "source",
+        "status",
+        "added",
+        "changed",
+        "removed",
+        "skipped",
+        "unmapped",
+        "requests",
+        "seconds",
+    ):
+        table.add_column(column, justify="left" if column in ("source", "status") else "right")
+    for s in summaries:
+        status = {"ok": "[green]ok[/]", "failed": "[red]failed[/]"}.get(s.status, s.status)
+        table.add_row(
+            s.source,
+            status,
+            str(s.added),
+            str(s.changed),
+            str(s.removed),
+            str(s.skipped_count),
+            str(s.unmapped_count),
+            str(s.requests),
+            f"{s.seconds:.1f}",
+        )
+    for s in summaries:
+        if s.error:
+            table.caption = (table.caption or "") + f"{s.source}: {s.error}\n"
+    return table

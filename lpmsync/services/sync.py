@@ -1,0 +1,132 @@
+"""The sync use case: read every source page by page into the store, and record the run."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from lpmsync.connectors.base import Connector
+from lpmsync.domain.findings import JsonValue
+from lpmsync.domain.model import UNMAPPED
+from lpmsync.domain.sync import PageOutcome, SyncPage, SyncRequest
+from lpmsync.errors import ConnectorError, FatalConnectorError, StoreError
+from lpmsync.services.clock import Clock
+from lpmsync.store import SqlStore
+
+log = logging.getLogger("lpmsync.sync")
+
+DETAIL_LIMIT = 100  # skipped/unmapped items listed per run; the counts are always complete
+
+ProgressFn = Callable[[str, SyncPage, PageOutcome], None]
+
+
+@dataclass
+class SourceSummary:
+    """What one source's sync did; also stored as the run's stats."""
+
+    source: str
+    status: str = "ok"  # ok | failed | interrupted
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    pages: int = 0
+    requests: int = 0
+    seconds: float = 0.0
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    skipped_count: int = 0
+    unmapped: list[dict[str, str]] = field(default_factory=list)
+    unmapped_count: int = 0
+    error: str | None = None
+
+    def add(self, page: SyncPage, outcome: PageOutcome) -> None:
+        self.pages += 1
+        self.added += outcome.added
+        self.changed += outcome.changed
+        self.removed += outcome.removed
+        self.skipped_count += len(page.skipped)
+        for skipped in page.skipped[: max(0, DETAIL_LIMIT - len(self.skipped))]:
+            self.skipped.append({"key": skipped.key, "reason": skipped.reason})
+        unmapped = [item for item in page.items if item.state == UNMAPPED]
+        self.unmapped_count += len(unmapped)
+        for item in unmapped[: max(0, DETAIL_LIMIT - len(self.unmapped))]:
+            self.unmapped.append({"key": item.key, "status": item.status})
+
+    def stats(self) -> dict[str, JsonValue]:
+        return {
+            "added": self.added,
+            "changed": self.changed,
+            "removed": self.removed,
+            "pages": self.pages,
+            "requests": self.requests,
+            "seconds": round(self.seconds, 3),
+            "skipped_count": self.skipped_count,
+            "skipped": list(self.skipped),  # type: ignore[arg-type]
+            "unmapped_count": self.unmapped_count,
+            "unmapped": list(self.unmapped),  # type: ignore[arg-type]
+        }
+
+
+def sync_sources(
+    store: SqlStore,
+    connectors: Sequence[Connector],
+    clock: Clock,
+    *,
+    full: bool = False,
+    progress: ProgressFn | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> list[SourceSummary]:
+    """Sync each source in turn; one failing source never stops the others."""
+    summaries = []
+    for connector in connectors:
+        if should_stop():
+            break
+        summaries.append(
+            sync_source(
+                store, connector, clock, full=full, progress=progress, should_stop=should_stop
+            )
+        )
+    return summaries
+
+
+def sync_source(
+    store: SqlStore,
+    connector: Connector,
+    clock: Clock,
+    *,
+    full: bool = False,
+    progress: ProgressFn | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> SourceSummary:
+    """Commit the connector's pages one transaction each; a crash leaves every committed page
+    (and its cursor) in place, so the next run resumes from there."""
+    source = connector.source
+    summary = SourceSummary(source)
+    run_id = store.runs.start("sync", source, clock())
+    started, requests_before = time.monotonic(), connector.requests_made
+    request = SyncRequest(store.items.cursor(source), store.items.known_keys(source), full)
+    try:
+        for page in connector.pages(request):
+            outcome = store.items.apply_page(source, page, clock())
+            summary.add(page, outcome)
+            if progress is not None:
+                progress(source, page, outcome)
+            if should_stop():
+                summary.status = "interrupted"
+                break
+    except ConnectorError as exc:
+        summary.status, summary.error = "failed", str(exc)
+        level = logging.ERROR if isinstance(exc, FatalConnectorError) else logging.WARNING
+        log.log(level, "sync of %s failed: %s", source, exc)
+    except StoreError:
+        raise
+    except Exception as exc:  # a connector bug must not stop the other sources
+        summary.status, summary.error = "failed", f"unexpected {type(exc).__name__}: {exc}"
+        log.exception("sync of %s failed unexpectedly", source)
+    summary.seconds = time.monotonic() - started
+    summary.requests = connector.requests_made - requests_before
+    for skipped in summary.skipped:
+        log.warning("skipped %s item %s: %s", source, skipped["key"], skipped["reason"])
+    store.runs.finish(run_id, clock(), summary.status, summary.stats(), summary.error)
+    return summary
