@@ -49,11 +49,13 @@ def run_guarded(app: typer.Typer) -> int:  # noqa: PLR0911 (one exit code per er
         return 130
     except KeyboardInterrupt:
         return 130
-    except Exception as exc:  # click's usage errors arrive here in non-standalone mode
-        import click  # noqa: PLC0415
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return exc.exit_code
-        raise
+    except typer.BadParameter as exc:  # usage errors: show them the way click would
+        exc.show()
+        return int(exc.exit_code)
+    except typer.TyperException as exc:
+        show = getattr(exc, "show", None)
+        if show is None:
+            raise
+        show()
+        return int(getattr(exc, "exit_code", EXIT_FAILURE))
     return 0

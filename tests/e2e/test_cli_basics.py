@@ -1,0 +1,70 @@
+"""The CLI as an operator meets it: version, config validate, db upgrade, exit codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lpmsync import __version__
+from tests.e2e.cli_helpers import run_cli
+
+EXAMPLE = Path(__file__).parents[2] / "config" / "lpmsync.example.yaml"
+SECRETS = {
+    "JIRA_EMAIL": "a@b.c",
+    "JIRA_API_TOKEN": "canary-e2e-9931",
+    "ADO_PAT": "canary-e2e-ado",
+    "SLACK_BOT_TOKEN": "xoxb-canary-e2e",
+}
+
+
+def test_version() -> None:
+    result = run_cli("--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"lpmsync {__version__}"
+
+
+def test_validate_prints_a_summary() -> None:
+    result = run_cli("config", "validate", str(EXAMPLE), env=SECRETS)
+    assert result.returncode == 0, result.stderr
+    assert "jira-cloud (jira cloud), ado (azure_devops)" in result.stdout
+    assert "Funnel → Reviewing" in result.stdout
+
+
+def test_bad_config_exits_2_with_one_clear_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        EXAMPLE.read_text().replace("  timezone: Europe/Berlin", "  timezone: Mars/Olympus")
+    )
+    result = run_cli("config", "validate", str(bad), env=SECRETS)
+    assert result.returncode == 2
+    assert f"{bad}:" in result.stderr and "portfolio.timezone" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_missing_secret_exits_2_without_leaking_others() -> None:
+    env = {k: v for k, v in SECRETS.items() if k != "ADO_PAT"}
+    result = run_cli("config", "validate", str(EXAMPLE), env=env)
+    assert result.returncode == 2 and "ADO_PAT is not set" in result.stderr
+    assert not any(value in result.stderr + result.stdout for value in SECRETS.values())
+
+
+def test_config_from_env_var_and_default_path(tmp_path: Path) -> None:
+    result = run_cli("config", "validate", env={**SECRETS, "LPMSYNC_CONFIG": str(EXAMPLE)})
+    assert result.returncode == 0, result.stderr
+    missing = run_cli("config", "validate", cwd=tmp_path)
+    assert missing.returncode == 2 and "config/lpmsync.yaml" in missing.stderr
+
+
+def test_db_upgrade_creates_then_reports_up_to_date(tmp_path: Path) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        "portfolio: {name: Acme}\nstore: {data_dir: " + str(tmp_path / "data") + "}\n"
+    )
+    first = run_cli("db", "upgrade", "--config", str(config))
+    assert first.returncode == 0 and "applied 0001" in first.stdout, first.stderr
+    assert (tmp_path / "data" / "lpmsync.db").exists()
+    second = run_cli("db", "upgrade", "--config", str(config))
+    assert second.returncode == 0 and "up to date" in second.stdout
+
+
+def test_unknown_command_is_a_usage_error() -> None:
+    result = run_cli("frobnicate")
+    assert result.returncode == 2 and "No such command" in result.stderr

@@ -1,0 +1,131 @@
+"""The sync use case, driven by a fake connector (no HTTP): commit order, failures, resume."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from lpmsync.domain.model import UNMAPPED, Level, SkippedItem, WorkItem
+from lpmsync.domain.sync import SyncPage, SyncRequest
+from lpmsync.errors import FatalConnectorError
+from lpmsync.services.sync import sync_source, sync_sources
+from lpmsync.store import SqlStore, open_store
+
+T0 = datetime(2026, 6, 1, tzinfo=UTC)
+
+
+def work_item(key: str, source: str = "fake", state: str = "Implementing") -> WorkItem:
+    return WorkItem(
+        source,
+        key,
+        key,
+        Level.EPIC,
+        f"Epic {key}",
+        f"https://x/{key}",
+        "In Progress",
+        state,
+        T0,
+        T0,
+    )
+
+
+@dataclass
+class FakeConnector:
+    """Yields the pages it is given; can fail after a number of pages, like a dropped network."""
+
+    source: str
+    page_list: list[SyncPage]
+    fail_after: int | None = None
+    error: Exception = field(
+        default_factory=lambda: FatalConnectorError("401 from https://x (JIRA_API_TOKEN)")
+    )
+    requests_made: int = 0
+    seen: list[SyncRequest] = field(default_factory=list)
+
+    def pages(self, request: SyncRequest) -> Iterator[SyncPage]:
+        self.seen.append(request)
+        for index, page in enumerate(self.page_list):
+            if self.fail_after is not None and index == self.fail_after:
+                raise self.error
+            self.requests_made += page.requests
+            yield page
+
+    def close(self) -> None:
+        return None
+
+
+class SteppingClock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+def fresh_store(tmp_path: object) -> SqlStore:
+    return open_store(f"sqlite:///{tmp_path}/s.db")
+
+
+def test_pages_are_committed_with_their_cursors(tmp_path: object) -> None:
+    store = fresh_store(tmp_path)
+    pages = [
+        SyncPage(items=(work_item("A-1"),), cursor={"updated": "1"}, requests=2),
+        SyncPage(
+            items=(work_item("A-2"), work_item("A-3", state=UNMAPPED)),
+            cursor={"updated": "2"},
+            skipped=(SkippedItem("fake", "A-9", "missing fields.status"),),
+            requests=1,
+            scope=frozenset({"A-1", "A-2", "A-3"}),
+        ),
+    ]
+    summary = sync_source(store, FakeConnector("fake", pages), SteppingClock())
+    assert (summary.status, summary.added, summary.pages, summary.requests) == ("ok", 3, 2, 3)
+    assert summary.skipped == [{"key": "A-9", "reason": "missing fields.status"}]
+    assert summary.unmapped == [{"key": "A-3", "status": "In Progress"}]
+    assert store.items.cursor("fake") == {"updated": "2"}
+    run = store.runs.latest("sync", "fake")
+    assert run is not None and run.status == "ok" and run.stats["skipped_count"] == 1
+
+
+def test_a_failure_keeps_committed_pages_and_the_next_run_resumes(tmp_path: object) -> None:
+    store = fresh_store(tmp_path)
+    pages = [
+        SyncPage(items=(work_item("A-1"),), cursor={"updated": "1"}),
+        SyncPage(items=(work_item("A-2"),), cursor={"updated": "2"}),
+    ]
+    failing = FakeConnector("fake", pages, fail_after=1)
+    summary = sync_source(store, failing, SteppingClock())
+    assert summary.status == "failed" and "JIRA_API_TOKEN" in (summary.error or "")
+    assert store.items.known_keys("fake") == {"A-1"}
+    assert store.items.cursor("fake") == {"updated": "1"}  # never ahead of the data
+
+    resumed = FakeConnector("fake", pages[1:])
+    sync_source(store, resumed, SteppingClock())
+    assert resumed.seen[0].cursor == {"updated": "1"}
+    assert resumed.seen[0].known_keys == {"A-1"}
+    assert store.items.known_keys("fake") == {"A-1", "A-2"}
+
+
+def test_one_failing_source_does_not_stop_the_others(tmp_path: object) -> None:
+    store = fresh_store(tmp_path)
+    broken = FakeConnector("broken", [SyncPage()], fail_after=0, error=RuntimeError("bug"))
+    healthy = FakeConnector("healthy", [SyncPage(items=(work_item("B-1", source="healthy"),))])
+    summaries = sync_sources(store, [broken, healthy], SteppingClock())
+    assert [(s.source, s.status) for s in summaries] == [("broken", "failed"), ("healthy", "ok")]
+    assert "unexpected RuntimeError" in (summaries[0].error or "")
+    assert store.items.known_keys("healthy") == {"B-1"}
+
+
+def test_full_flag_and_stop_request_are_honoured(tmp_path: object) -> None:
+    store = fresh_store(tmp_path)
+    pages = [SyncPage(items=(work_item(f"A-{n}"),)) for n in range(5)]
+    connector = FakeConnector("fake", pages)
+    calls = iter(range(100))
+    summary = sync_source(
+        store, connector, SteppingClock(), full=True, should_stop=lambda: next(calls) >= 1
+    )
+    assert connector.seen[0].full is True
+    assert summary.status == "interrupted" and summary.pages == 2
+    assert len(store.items.known_keys("fake")) == 2
