@@ -13,6 +13,7 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -106,3 +107,73 @@ runs = Table(
     Column("error", Text),
 )
 Index("ix_runs_job_source_started", runs.c.job, runs.c.source, runs.c.started_at)
+
+# --- alerts, outbox, silences, snapshots (migration 0002) ---
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("fingerprint", String(255), primary_key=True),
+    Column("rule", String(100), nullable=False),
+    Column("status", String(20), nullable=False),  # firing | resolved
+    Column("finding", JSON, nullable=False),
+    Column("first_seen", UtcDateTime, nullable=False),
+    Column("last_seen", UtcDateTime, nullable=False),
+    Column("last_notified", UtcDateTime),
+    Column("resolved_at", UtcDateTime),
+    Column("channel", String(255)),
+    Column("message_ts", String(64)),
+)
+Index("ix_alerts_status_rule", alerts.c.status, alerts.c.rule)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("dedup_key", String(255), nullable=False),
+    Column("kind", String(20), nullable=False),  # post | update | upload
+    Column("channel", String(255), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("blocks", JSON, nullable=False),
+    Column("target_ts", String(64)),
+    Column("parent_key", String(255)),
+    Column("alert_fingerprints", JSON, nullable=False),
+    Column("not_before", UtcDateTime),
+    Column("file_content", LargeBinary),
+    Column("filename", String(255)),
+    Column("title", Text),
+    Column("status", String(20), nullable=False),  # pending | sent | failed
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("claimed_by", String(255)),
+    Column("claimed_until", UtcDateTime),
+    Column("last_error", Text),
+    Column("error_code", String(100)),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime),
+    Column("sent_channel", String(255)),
+    Column("sent_ts", String(64)),
+    UniqueConstraint("dedup_key", name="uq_outbox_dedup_key"),
+)
+Index("ix_outbox_status_next_attempt", outbox.c.status, outbox.c.next_attempt_at)
+
+silences = Table(
+    "silences",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("rule", String(100), nullable=False),
+    Column("matchers", JSON, nullable=False),
+    Column("until", UtcDateTime, nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expired_at", UtcDateTime),
+)
+
+snapshots = Table(
+    "snapshots",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("taken_at", UtcDateTime, nullable=False),
+    Column("metrics", JSON, nullable=False),
+    UniqueConstraint("taken_at", name="uq_snapshots_taken_at"),
+)

@@ -9,9 +9,13 @@ from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.exc import SQLAlchemyError
 
 from lpmsync.errors import StoreError
+from lpmsync.store.alerts import AlertRepository
 from lpmsync.store.items import ItemRepository
 from lpmsync.store.migrate import upgrade_to_head
+from lpmsync.store.outbox import OutboxRepository
 from lpmsync.store.runs import RunRepository
+from lpmsync.store.silences import SilenceRepository
+from lpmsync.store.snapshots import SnapshotRepository
 
 
 class SqlStore:
@@ -21,6 +25,10 @@ class SqlStore:
         self.engine = engine
         self.items = ItemRepository(engine)
         self.runs = RunRepository(engine)
+        self.alerts = AlertRepository(engine)
+        self.outbox = OutboxRepository(engine)
+        self.silences = SilenceRepository(engine)
+        self.snapshots = SnapshotRepository(engine)
 
     @property
     def dialect(self) -> str:

@@ -1,0 +1,177 @@
+"""Alerts: what the lifecycle remembers about each fingerprint between runs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.engine import Connection
+
+from lpmsync.domain.alerts import AlertState, AlertStatus
+from lpmsync.domain.findings import Finding, JsonValue, Scope, Severity, Subject
+from lpmsync.domain.model import Level
+from lpmsync.store.items import _insert_for
+from lpmsync.store.schema import alerts
+
+_CHUNK = 500  # fingerprints per statement: keeps SQLite under its variable limit
+
+
+def finding_to_json(finding: Finding) -> dict[str, JsonValue]:
+    """The finding as JSON; `finding_from_json` restores an equal `Finding`."""
+    subject = finding.subject
+    scope = finding.scope
+    return {
+        "rule": finding.rule,
+        "severity": finding.severity.value,
+        "fingerprint": finding.fingerprint,
+        "message": finding.message,
+        "subject": None
+        if subject is None
+        else {
+            "source": subject.source,
+            "key": subject.key,
+            "title": subject.title,
+            "url": subject.url,
+        },
+        "scope": {
+            "state": scope.state,
+            "level": scope.level.value if scope.level is not None else None,
+            "value_stream": scope.value_stream,
+            "theme": scope.theme,
+        },
+        "evidence": dict(finding.evidence),
+    }
+
+
+def finding_from_json(data: Mapping[str, Any]) -> Finding:
+    subject = data.get("subject")
+    scope = data.get("scope") or {}
+    level = scope.get("level")
+    return Finding(
+        rule=data["rule"],
+        severity=Severity(data["severity"]),
+        fingerprint=data["fingerprint"],
+        message=data["message"],
+        subject=Subject(**subject) if subject else None,
+        scope=Scope(
+            state=scope.get("state"),
+            level=Level(level) if level is not None else None,
+            value_stream=scope.get("value_stream"),
+            theme=scope.get("theme"),
+        ),
+        evidence=dict(data.get("evidence") or {}),
+    )
+
+
+def _row(state: AlertState) -> dict[str, Any]:
+    return {
+        "fingerprint": state.fingerprint,
+        "rule": state.rule,
+        "status": state.status.value,
+        "finding": finding_to_json(state.finding),
+        "first_seen": state.first_seen,
+        "last_seen": state.last_seen,
+        "last_notified": state.last_notified,
+        "resolved_at": state.resolved_at,
+        "channel": state.channel,
+        "message_ts": state.message_ts,
+    }
+
+
+def _state(row: Any) -> AlertState:
+    return AlertState(
+        fingerprint=row.fingerprint,
+        rule=row.rule,
+        status=AlertStatus(row.status),
+        finding=finding_from_json(row.finding),
+        first_seen=row.first_seen,
+        last_seen=row.last_seen,
+        last_notified=row.last_notified,
+        resolved_at=row.resolved_at,
+        channel=row.channel,
+        message_ts=row.message_ts,
+    )
+
+
+def record_message(
+    conn: Connection, fingerprints: Sequence[str], channel: str, message_ts: str
+) -> None:
+    """Point these alerts at the Slack message that announced them (inside `conn`'s
+    transaction, so the outbox can do it together with marking its row sent)."""
+    unique = sorted(set(fingerprints))
+    for start in range(0, len(unique), _CHUNK):
+        chunk = unique[start : start + _CHUNK]
+        conn.execute(
+            update(alerts)
+            .where(alerts.c.fingerprint.in_(chunk))
+            .values(channel=channel, message_ts=message_ts)
+        )
+
+
+class AlertRepository:
+    """Alert states, upserted by fingerprint; the finding is kept as JSON and restored exactly."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def load_all(self) -> list[AlertState]:
+        return self._load(select(alerts))
+
+    def load_open(self) -> list[AlertState]:
+        """The alerts that are firing."""
+        return self._load(select(alerts).where(alerts.c.status == AlertStatus.FIRING.value))
+
+    def _load(self, query: Any) -> list[AlertState]:
+        with self._engine.connect() as conn:
+            return [_state(row) for row in conn.execute(query.order_by(alerts.c.fingerprint))]
+
+    def save(self, states: Sequence[AlertState]) -> None:
+        if not states:
+            return
+        rows = [_row(state) for state in states]
+        with self._engine.begin() as conn:
+            insert = _insert_for(conn)
+            for start in range(0, len(rows), _CHUNK):
+                statement = insert(alerts).values(rows[start : start + _CHUNK])
+                excluded = statement.excluded
+                conn.execute(
+                    statement.on_conflict_do_update(
+                        index_elements=["fingerprint"],
+                        set_={
+                            c.name: excluded[c.name] for c in alerts.columns if not c.primary_key
+                        },
+                    )
+                )
+
+    def set_message(self, fingerprints: Sequence[str], channel: str, ts: str) -> None:
+        with self._engine.begin() as conn:
+            record_message(conn, fingerprints, channel, ts)
+
+    def opened_between(self, start: datetime, end: datetime) -> int:
+        """Alerts first seen in `[start, end)`."""
+        return self._count(alerts.c.first_seen >= start, alerts.c.first_seen < end)
+
+    def resolved_between(self, start: datetime, end: datetime) -> int:
+        """Alerts resolved in `[start, end)` (and not firing again since)."""
+        return self._count(
+            alerts.c.status == AlertStatus.RESOLVED.value,
+            alerts.c.resolved_at >= start,
+            alerts.c.resolved_at < end,
+        )
+
+    def _count(self, *conditions: Any) -> int:
+        query = select(func.count()).select_from(alerts).where(*conditions)
+        with self._engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def open_counts_by_rule(self) -> dict[str, int]:
+        query = (
+            select(alerts.c.rule, func.count())
+            .where(alerts.c.status == AlertStatus.FIRING.value)
+            .group_by(alerts.c.rule)
+            .order_by(alerts.c.rule)
+        )
+        with self._engine.connect() as conn:
+            return {rule: int(count) for rule, count in conn.execute(query)}

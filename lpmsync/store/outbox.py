@@ -1,0 +1,252 @@
+"""The outbox: every Slack message is a row here before it is sent.
+
+A row is `pending` until a sender claims it, sends it and marks it `sent` (or `failed`). Claims
+are leases (`claimed_by`, `claimed_until`) taken in one atomic UPDATE; on PostgreSQL the rows are
+picked with `FOR UPDATE SKIP LOCKED`, so two replicas draining at once never take the same row.
+A sender that dies mid-batch leaves its lease to expire, and the rows go out on a later run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, and_, exists, func, or_, select, update
+from sqlalchemy.engine import Connection
+
+from lpmsync.domain.alerts import MessageKind, OutgoingMessage
+from lpmsync.errors import StoreError
+from lpmsync.store.alerts import record_message
+from lpmsync.store.items import _insert_for
+from lpmsync.store.outbox_rows import (
+    OutboxEntry,
+    OutboxStatus,
+    message_row,
+    row_entry,
+)
+from lpmsync.store.schema import outbox
+
+DEFAULT_LEASE = timedelta(minutes=15)
+_PENDING = OutboxStatus.PENDING.value
+_SENT = OutboxStatus.SENT.value
+_FAILED = OutboxStatus.FAILED.value
+_RELEASED = {"claimed_by": None, "claimed_until": None}
+
+
+class OutboxRepository:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def enqueue(self, messages: Sequence[OutgoingMessage], now: datetime) -> int:
+        """Add messages; a `dedup_key` already present is a no-op. Returns how many were new."""
+        added = 0
+        with self._engine.begin() as conn:
+            insert = _insert_for(conn)
+            for message in messages:
+                statement = (
+                    insert(outbox)
+                    .values(message_row(message, now))
+                    .on_conflict_do_nothing(index_elements=["dedup_key"])
+                    .returning(outbox.c.id)
+                )
+                added += len(conn.execute(statement).all())
+        return added
+
+    def claim(
+        self,
+        now: datetime,
+        limit: int = 50,
+        worker: str = "lpmsync",
+        lease: timedelta = DEFAULT_LEASE,
+    ) -> list[OutboxEntry]:
+        """Lease up to `limit` due messages to `worker`, oldest first.
+
+        Due: pending, `next_attempt_at` and `not_before` reached, not leased by anyone else,
+        and its parent (if any) already sent.
+        """
+        with self._engine.begin() as conn:
+            statement = (
+                update(outbox)
+                .where(outbox.c.id.in_(_due_ids(conn, now, limit)))
+                .values(claimed_by=worker, claimed_until=now + lease)
+                .returning(outbox.c.id)
+            )
+            ids = sorted(conn.execute(statement).scalars())
+            return _entries(conn, ids)
+
+    def release(self, entry_ids: Sequence[int]) -> None:
+        """Give back leased rows that were not attempted (the run stopped early)."""
+        if not entry_ids:
+            return
+        with self._engine.begin() as conn:
+            conn.execute(
+                update(outbox)
+                .where(outbox.c.id.in_(list(entry_ids)), outbox.c.status == _PENDING)
+                .values(**_RELEASED)
+            )
+
+    def mark_sent(self, entry_id: int, channel: str, ts: str, now: datetime) -> None:
+        """Record where the message landed; for a top-level POST its alerts learn the message
+        too, in the same transaction, so a restart can neither lose nor repeat it."""
+        with self._engine.begin() as conn:
+            row = conn.execute(select(outbox).where(outbox.c.id == entry_id)).first()
+            if row is None:
+                raise StoreError(f"outbox entry {entry_id} does not exist")
+            conn.execute(
+                update(outbox)
+                .where(outbox.c.id == entry_id)
+                .values(
+                    status=_SENT,
+                    attempts=outbox.c.attempts + 1,
+                    sent_channel=channel,
+                    sent_ts=ts,
+                    finished_at=now,
+                    error_code=None,
+                    **_RELEASED,
+                )
+            )
+            top_level = row.target_ts is None and row.parent_key is None
+            if row.kind == MessageKind.POST.value and top_level and row.alert_fingerprints:
+                record_message(conn, row.alert_fingerprints, channel, ts)
+
+    def mark_retry(
+        self, entry_id: int, error: str, next_attempt_at: datetime, *, code: str | None = None
+    ) -> None:
+        """Count a failed attempt and schedule the next one."""
+        with self._engine.begin() as conn:
+            conn.execute(
+                update(outbox)
+                .where(outbox.c.id == entry_id, outbox.c.status == _PENDING)
+                .values(
+                    attempts=outbox.c.attempts + 1,
+                    last_error=error,
+                    error_code=code,
+                    next_attempt_at=next_attempt_at,
+                    **_RELEASED,
+                )
+            )
+
+    def mark_failed(self, entry_id: int, code: str, error: str, now: datetime) -> None:
+        """Give up on a message for good; messages waiting for it as their parent fail too."""
+        with self._engine.begin() as conn:
+            conn.execute(
+                update(outbox)
+                .where(outbox.c.id == entry_id, outbox.c.status == _PENDING)
+                .values(
+                    status=_FAILED,
+                    attempts=outbox.c.attempts + 1,
+                    error_code=code,
+                    last_error=error,
+                    finished_at=now,
+                    **_RELEASED,
+                )
+            )
+            _fail_descendants(conn, entry_id, now)
+
+    def depth(self) -> int:
+        """How many messages are waiting to be sent."""
+        query = select(func.count()).select_from(outbox).where(outbox.c.status == _PENDING)
+        with self._engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def recent_failures(self, limit: int = 10) -> list[OutboxEntry]:
+        """Messages given up on, newest first (for `lpmsync status`)."""
+        query = (
+            select(outbox)
+            .where(outbox.c.status == _FAILED)
+            .order_by(outbox.c.finished_at.desc(), outbox.c.id.desc())
+            .limit(limit)
+        )
+        with self._engine.connect() as conn:
+            return [row_entry(row) for row in conn.execute(query)]
+
+    def sent_ts(self, dedup_key: str) -> tuple[str, str] | None:
+        """`(channel, ts)` of a sent message, or None while it is not sent."""
+        query = select(outbox.c.sent_channel, outbox.c.sent_ts).where(
+            outbox.c.dedup_key == dedup_key, outbox.c.status == _SENT
+        )
+        with self._engine.connect() as conn:
+            row = conn.execute(query).first()
+        return (row.sent_channel, row.sent_ts) if row is not None else None
+
+    def find(self, dedup_key: str) -> OutboxEntry | None:
+        """The row of one message, whatever its status."""
+        with self._engine.connect() as conn:
+            found = conn.execute(select(outbox.c.id).where(outbox.c.dedup_key == dedup_key))
+            entry_id = found.scalar_one_or_none()
+            return _entries(conn, [entry_id])[0] if entry_id is not None else None
+
+    def entries(self) -> list[OutboxEntry]:
+        """Every row, oldest first (for tests and the demo)."""
+        with self._engine.connect() as conn:
+            ids = list(conn.execute(select(outbox.c.id).order_by(outbox.c.id)).scalars())
+            return _entries(conn, ids)
+
+
+def _due_ids(conn: Connection, now: datetime, limit: int) -> Any:
+    candidate = outbox.alias("candidate")
+    parent = outbox.alias("parent")
+    parent_sent = exists().where(
+        parent.c.dedup_key == candidate.c.parent_key, parent.c.status == _SENT
+    )
+    query = (
+        select(candidate.c.id)
+        .where(
+            candidate.c.status == _PENDING,
+            candidate.c.next_attempt_at <= now,
+            or_(candidate.c.not_before.is_(None), candidate.c.not_before <= now),
+            or_(candidate.c.claimed_until.is_(None), candidate.c.claimed_until <= now),
+            or_(candidate.c.parent_key.is_(None), parent_sent),
+        )
+        .order_by(candidate.c.id)
+        .limit(limit)
+    )
+    if conn.dialect.name == "postgresql":
+        # Rows another replica is claiming right now are skipped, not waited for.
+        query = query.with_for_update(skip_locked=True, of=candidate)
+    return query.scalar_subquery()
+
+
+def _entries(conn: Connection, ids: Sequence[int]) -> list[OutboxEntry]:
+    if not ids:
+        return []
+    parent = outbox.alias("parent")
+    query = (
+        select(outbox, parent.c.sent_channel.label("p_channel"), parent.c.sent_ts.label("p_ts"))
+        .select_from(
+            outbox.outerjoin(
+                parent, and_(parent.c.dedup_key == outbox.c.parent_key, parent.c.status == _SENT)
+            )
+        )
+        .where(outbox.c.id.in_(list(ids)))
+        .order_by(outbox.c.id)
+    )
+    return [row_entry(row, (row.p_channel, row.p_ts)) for row in conn.execute(query)]
+
+
+def _fail_descendants(conn: Connection, entry_id: int, now: datetime) -> None:
+    """Fail the pending messages that wait for `entry_id` (and theirs): they can never be sent."""
+    failed_keys = list(conn.execute(select(outbox.c.dedup_key).where(outbox.c.id == entry_id)))
+    keys = [row.dedup_key for row in failed_keys]
+    while keys:
+        children = list(
+            conn.execute(
+                select(outbox.c.id, outbox.c.dedup_key, outbox.c.parent_key).where(
+                    outbox.c.parent_key.in_(keys), outbox.c.status == _PENDING
+                )
+            )
+        )
+        for child in children:
+            conn.execute(
+                update(outbox)
+                .where(outbox.c.id == child.id)
+                .values(
+                    status=_FAILED,
+                    error_code="parent_failed",
+                    last_error=f"its parent message {child.parent_key} was not sent",
+                    finished_at=now,
+                    **_RELEASED,
+                )
+            )
+        keys = [child.dedup_key for child in children]
