@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from lpmsync.errors import StoreError
 from lpmsync.store.alerts import AlertRepository
 from lpmsync.store.items import ItemRepository
+from lpmsync.store.locks import locks_for
 from lpmsync.store.migrate import upgrade_to_head
 from lpmsync.store.outbox import OutboxRepository
 from lpmsync.store.runs import RunRepository
@@ -25,6 +26,7 @@ class SqlStore:
         self.engine = engine
         self.items = ItemRepository(engine)
         self.runs = RunRepository(engine)
+        self.locks = locks_for(engine)  # job locks for replicas; SQLite: one service per file
         self.alerts = AlertRepository(engine)
         self.outbox = OutboxRepository(engine)
         self.silences = SilenceRepository(engine)

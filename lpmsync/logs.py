@@ -1,0 +1,221 @@
+"""Logging: readable text on a terminal, JSON lines in a container, secrets redacted everywhere.
+
+`configure_logging` installs one handler on the root logger with a `RedactingFilter`, so every
+record, lpmsync's and every library's (urllib3, slack_sdk, APScheduler), passes the filter before
+it is written. The filter removes the values of secret environment variables (the configured
+ones, registered with `register_secrets`, and any whose name looks like a secret) and the common
+token shapes, whatever the message: Slack tokens, `Basic`/`Bearer` credentials, Jira API tokens,
+Azure DevOps and GitHub PATs, and passwords in URLs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import sys
+import threading
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal, Protocol, TextIO
+
+LogFormat = Literal["auto", "text", "json"]
+
+REDACTED = "[REDACTED]"
+MIN_SECRET_LENGTH = 4  # shorter values would redact ordinary words, and are no real secret
+
+_TOKEN_SHAPES = [
+    re.compile(r"\bxox[abposre]-[A-Za-z0-9-]+"),  # Slack bot/user/app-level tokens
+    re.compile(r"\bxapp-[A-Za-z0-9-]+"),
+    re.compile(r"\bATATT[A-Za-z0-9_\-=]{16,}"),  # Atlassian API tokens
+    re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}"),  # GitHub tokens
+    re.compile(r"\b[a-z2-7]{52}\b"),  # Azure DevOps PATs (classic, base32)
+    re.compile(r"\b[A-Za-z0-9]{84}\b"),  # Azure DevOps PATs (2024 format)
+]
+# The credential after these goes; the scheme or key name stays so the line still reads.
+_AUTH_SCHEME = re.compile(r"(?i)\b(basic|bearer)(\s+)([A-Za-z0-9+/=._~\-]{8,})")
+_KEY_VALUE = re.compile(
+    r"(?i)\b(authorization|token|pat|password|passwd|secret|api[_-]?key)"
+    r"(['\"]?\s*[:=]\s*['\"]?)([^\s'\",}&]{4,})"
+)
+_URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://[^/\s:@]*:)([^@\s/]+)(@)")
+_SECRET_NAME = re.compile(r"(?i)(TOKEN|SECRET|PASSWORD|PASSWD|_PAT$|^PAT_|_PAT_|API_KEY|APIKEY)")
+
+# LogRecord attributes that are not `extra=` fields.
+_STANDARD_ATTRS = frozenset(
+    vars(logging.LogRecord("", 0, "", 0, "", None, None)).keys() | {"message", "asctime"}
+)
+
+
+class Redactor:
+    """Replaces known secret values and token shapes in text. Thread-safe to extend."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self._lock = threading.Lock()
+        self._secrets: tuple[str, ...] = ()
+        self.add(secrets)
+
+    def add(self, secrets: Iterable[str]) -> None:
+        """Redact these values from now on (blank and very short values are ignored)."""
+        values = {value.strip() for value in secrets if len(value.strip()) >= MIN_SECRET_LENGTH}
+        with self._lock:  # longest first, so a secret containing another is removed whole
+            merged = set(self._secrets) | values
+            self._secrets = tuple(sorted(merged, key=len, reverse=True))
+
+    def __call__(self, text: str) -> str:
+        for secret in self._secrets:
+            if secret in text:
+                text = text.replace(secret, REDACTED)
+        for shape in _TOKEN_SHAPES:
+            text = shape.sub(REDACTED, text)
+        text = _AUTH_SCHEME.sub(_keep_name, text)
+        text = _KEY_VALUE.sub(_keep_name, text)
+        return _URL_PASSWORD.sub(lambda m: f"{m.group(1)}{REDACTED}{m.group(3)}", text)
+
+
+def _keep_name(match: re.Match[str]) -> str:
+    return f"{match.group(1)}{match.group(2)}{REDACTED}"
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites each record so that no secret reaches a formatter: the message (with its
+    arguments merged in), the exception and stack text, and string `extra=` fields."""
+
+    def __init__(self, redactor: Redactor) -> None:
+        super().__init__()
+        self.redactor = redactor
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        redact = self.redactor
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a bad format string must not lose the record
+            message = f"{record.msg!r} {record.args!r}"
+        record.msg, record.args = redact(message), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        for name, value in list(vars(record).items()):
+            if name not in _STANDARD_ATTRS and isinstance(value, str):
+                setattr(record, name, redact(value))
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time (UTC, ISO 8601), level, logger, message, extras."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for name, value in vars(record).items():
+            if name not in _STANDARD_ATTRS and not name.startswith("_"):
+                entry[name] = value if isinstance(value, str | int | float | bool) else str(value)
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["exception"] = record.exc_text
+        if record.stack_info:
+            entry["stack"] = record.stack_info
+        return json.dumps(entry, ensure_ascii=False)
+
+
+TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+
+_redactor = Redactor()
+_HANDLER_NAME = "lpmsync"
+
+
+def redactor() -> Redactor:
+    """The process-wide redactor the logging filter uses."""
+    return _redactor
+
+
+def register_secrets(values: Iterable[str]) -> None:
+    """Redact these values from every log record from now on."""
+    _redactor.add(values)
+
+
+class SecretHolder(Protocol):
+    """A settings section that names the environment variables holding its secrets."""
+
+    def secret_env_vars(self) -> dict[str, str]: ...
+
+
+def register_secret_env_vars(
+    holders: Iterable[SecretHolder | None], environ: Mapping[str, str] | None = None
+) -> None:
+    """Redact the values of every secret variable these settings sections name."""
+    env = os.environ if environ is None else environ
+    names = {
+        name
+        for holder in holders
+        if holder is not None
+        for name in holder.secret_env_vars().values()
+    }
+    register_secrets(env.get(name, "") for name in names)
+
+
+def secret_looking_env_values(environ: Mapping[str, str] | None = None) -> list[str]:
+    """Values of variables whose names say they hold a secret (…TOKEN, …PASSWORD, …_PAT)."""
+    env = os.environ if environ is None else environ
+    return [value for name, value in env.items() if _SECRET_NAME.search(name)]
+
+
+def in_container(environ: Mapping[str, str] | None = None, root: Path = Path("/")) -> bool:
+    env = os.environ if environ is None else environ
+    return (
+        (root / ".dockerenv").exists()
+        or "KUBERNETES_SERVICE_HOST" in env
+        or env.get("container", "") != ""
+    )
+
+
+def resolve_format(
+    requested: LogFormat, stream: TextIO, environ: Mapping[str, str] | None = None
+) -> Literal["text", "json"]:
+    """`auto` means text on an interactive terminal outside a container, JSON otherwise."""
+    if requested != "auto":
+        return requested
+    interactive = hasattr(stream, "isatty") and stream.isatty()
+    return "text" if interactive and not in_container(environ) else "json"
+
+
+def configure_logging(
+    log_format: LogFormat = "auto",
+    level: str = "INFO",
+    *,
+    stream: TextIO | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> logging.Handler:
+    """Install (or replace) lpmsync's root handler; returns it. Idempotent."""
+    output = stream if stream is not None else sys.stderr
+    register_secrets(secret_looking_env_values(environ))
+    handler = logging.StreamHandler(output)
+    handler.set_name(_HANDLER_NAME)
+    handler.addFilter(RedactingFilter(_redactor))
+    if resolve_format(log_format, output, environ) == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter(TEXT_FORMAT, datefmt="%Y-%m-%d %H:%M:%S"))
+    root = logging.getLogger()
+    for existing in list(root.handlers):
+        if existing.get_name() == _HANDLER_NAME:
+            root.removeHandler(existing)
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    # APScheduler logs every job start and finish at INFO; lpmsync logs its own summary.
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
+    return handler
+
+
+def set_level(level: str) -> None:
+    logging.getLogger().setLevel(level.upper())
