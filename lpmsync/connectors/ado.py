@@ -1,0 +1,225 @@
+"""The Azure DevOps Boards connector: WIQL id listings, work item batches, revision history.
+
+A run, at the request floor:
+
+1. WIQL lists the ids in scope, ordered by id, in windows of 20,000 (removals are detected from
+   it on every run). An incremental run adds one WIQL for the ids changed since the watermark
+   (minus the overlap), so a run where nothing changed costs exactly these two requests.
+2. `workitemsbatch` fetches the ids to map (all of them, or the changed and the not-yet-stored
+   ones) 200 at a time, `parallelism` batches in flight, one page per batch, in id order.
+3. When anything was fetched, or no revisions token is stored yet, the reporting revisions
+   stream (resumed from the token in the cursor) supplies the state transitions.
+
+Cursor: `{"changed": <watermark, ISO UTC>, "revisions_token": <token>}`. Pages before the last keep
+the watermark the run started from, so a run that stops half-way is repeated rather than skipping
+changes; the last page advances it to the time the service ran the listing (its `asOf`, on the
+service's own clock) and carries the scope.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+from lpmsync.connectors.ado_client import BATCH_SIZE, AdoClient
+from lpmsync.connectors.ado_history import TransitionTracker, revision_fields
+from lpmsync.connectors.ado_mapping import map_work_items, requested_fields, status_field
+from lpmsync.connectors.ado_transport import RequestMeter
+from lpmsync.connectors.base import ordered_parallel_map
+from lpmsync.connectors.registry import ConnectorContext
+from lpmsync.domain.model import SkippedItem, StateChange, WorkItem
+from lpmsync.domain.sync import Cursor, SyncPage, SyncRequest
+from lpmsync.errors import TransientConnectorError
+from lpmsync.settings import AzureDevOpsSource, read_secret
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What this run will fetch, decided from the listings and the stored cursor."""
+
+    listed: tuple[int, ...]
+    to_fetch: tuple[int, ...]
+    carry: datetime | None  # the watermark every page but the last keeps
+    as_of: datetime | None  # when the service ran the listing: the next watermark
+    token: str | None  # where the revisions stream resumes
+    fetch_revisions: bool
+    requests: int  # discovery and WIQL requests, counted on the first page
+
+
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """A page before its cursor and scope are known."""
+
+    items: tuple[WorkItem, ...] = ()
+    skipped: tuple[SkippedItem, ...] = ()
+    history: tuple[StateChange, ...] = ()
+    requests: int = 0
+    token: str | None = None
+    newest_change: datetime | None = None
+
+
+class AzureDevOpsConnector:
+    """Reads one Azure DevOps project's portfolio work items (see the module docstring)."""
+
+    def __init__(self, config: AzureDevOpsSource, client: AdoClient, meter: RequestMeter) -> None:
+        self._config = config
+        self._client = client
+        self._meter = meter
+        self._fields = requested_fields(config)
+        self._revision_fields = revision_fields(status_field(config))
+
+    @classmethod
+    def from_config(
+        cls, config: AzureDevOpsSource, context: ConnectorContext
+    ) -> AzureDevOpsConnector:
+        pat = read_secret(config.pat_env, context.environ, key=f"sources.{config.name}.pat_env")
+        meter = RequestMeter()
+        client = AdoClient(
+            config,
+            pat,
+            data_dir=context.data_dir,
+            sleep=context.sleep or time.sleep,
+            meter=meter,
+        )
+        return cls(config, client, meter)
+
+    @property
+    def source(self) -> str:
+        return self._config.name
+
+    @property
+    def requests_made(self) -> int:
+        return self._meter.total
+
+    def close(self) -> None:
+        self._client.close()
+
+    def pages(self, request: SyncRequest) -> Iterator[SyncPage]:
+        plan = self._plan(request)
+        scope = frozenset(str(item_id) for item_id in plan.listed)
+        parts: Iterable[_Part] = self._item_parts(plan)
+        if plan.fetch_revisions:
+            parts = _chain(parts, self._revision_parts(plan.token, scope))
+        yield from self._pages(parts, plan, scope)
+
+    def _plan(self, request: SyncRequest) -> _Plan:
+        before = self._meter.by_this_thread()
+        carry, token = read_cursor(request.cursor)
+        watermark = None if request.full else carry
+        token = None if request.full else token
+        listing = self._client.list_ids()
+        if watermark is None:
+            to_fetch = listing.ids
+        else:
+            overlap = timedelta(minutes=self._config.overlap_minutes)
+            changed = self._client.list_ids(changed_since=watermark - overlap)
+            listed = set(listing.ids)
+            unknown = (i for i in listing.ids if str(i) not in request.known_keys)
+            to_fetch = tuple(sorted({i for i in changed.ids if i in listed}.union(unknown)))
+        return _Plan(
+            listed=listing.ids,
+            to_fetch=to_fetch,
+            carry=carry,
+            as_of=listing.as_of,
+            token=token,
+            fetch_revisions=bool(to_fetch) or token is None,
+            requests=self._meter.by_this_thread() - before,
+        )
+
+    def _item_parts(self, plan: _Plan) -> Iterator[_Part]:
+        chunks = [
+            plan.to_fetch[start : start + BATCH_SIZE]
+            for start in range(0, len(plan.to_fetch), BATCH_SIZE)
+        ]
+        for raw_items, requests in ordered_parallel_map(
+            self._fetch, chunks, self._config.parallelism
+        ):
+            batch = map_work_items(raw_items, self._config)
+            newest = max((item.updated for item in batch.items), default=None)
+            yield _Part(batch.items, batch.skipped, (), requests, plan.token, newest)
+
+    def _fetch(self, ids: Sequence[int]) -> tuple[list[object], int]:
+        """One batch, with the requests it took (this runs on a worker thread)."""
+        before = self._meter.by_this_thread()
+        raw_items = self._client.fetch_batch(ids, self._fields)
+        return raw_items, self._meter.by_this_thread() - before
+
+    def _revision_parts(self, token: str | None, scope: frozenset[str]) -> Iterator[_Part]:
+        tracker = TransitionTracker(self.source, status_field(self._config), scope.__contains__)
+        while True:
+            before = self._meter.by_this_thread()
+            batch = self._client.read_revisions(token, self._revision_fields)
+            requests = self._meter.by_this_thread() - before
+            if not batch.is_last and (batch.token is None or batch.token == token):
+                raise TransientConnectorError(
+                    "reporting revisions: a batch that is not the last has no new "
+                    "continuation token",
+                    source=self.source,
+                )
+            token = batch.token or token
+            yield _Part(
+                history=tuple(tracker.feed(batch.revisions)), requests=requests, token=token
+            )
+            if batch.is_last:
+                return
+
+    def _pages(
+        self, parts: Iterable[_Part], plan: _Plan, scope: frozenset[str]
+    ) -> Iterator[SyncPage]:
+        """Cursor on every page; on the last one also the scope and the advanced watermark.
+        Holds one part back, since only the end of the stream tells which part is last."""
+        pending = _Part(requests=plan.requests, token=plan.token)
+        newest = None
+        first = True
+        for part in parts:
+            newest = _later(newest, part.newest_change)
+            if not first:
+                yield _page(pending, write_cursor(plan.carry, pending.token))
+            pending = replace(part, requests=part.requests + plan.requests) if first else part
+            first = False
+        watermark = plan.as_of or _later(newest, plan.carry)
+        yield _page(pending, write_cursor(watermark, pending.token), scope)
+
+
+def _page(part: _Part, cursor: Cursor, scope: frozenset[str] | None = None) -> SyncPage:
+    return SyncPage(
+        items=part.items,
+        history=part.history,
+        cursor=cursor,
+        scope=scope,
+        skipped=part.skipped,
+        requests=part.requests,
+    )
+
+
+def _chain(first: Iterable[_Part], second: Iterable[_Part]) -> Iterator[_Part]:
+    yield from first
+    yield from second
+
+
+def _later(one: datetime | None, other: datetime | None) -> datetime | None:
+    if one is None or other is None:
+        return one or other
+    return max(one, other)
+
+
+def read_cursor(cursor: Cursor | None) -> tuple[datetime | None, str | None]:
+    """(watermark, revisions token) from a stored cursor; anything unreadable counts as absent."""
+    if not cursor:
+        return None, None
+    changed, token = cursor.get("changed"), cursor.get("revisions_token")
+    watermark = None
+    if isinstance(changed, str):
+        try:
+            parsed = datetime.fromisoformat(changed)
+            watermark = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        except ValueError:
+            watermark = None
+    return watermark, token if isinstance(token, str) and token else None
+
+
+def write_cursor(watermark: datetime | None, token: str | None) -> Cursor:
+    changed = watermark.astimezone(UTC).isoformat() if watermark is not None else None
+    return {"changed": changed, "revisions_token": token}
