@@ -12,14 +12,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Transition:
     at: datetime
     from_status: str | None
     to_status: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: benchmarks hold 100,000 of them
 class SampleItem:
     """One epic or feature as a tracker holds it (statuses are the tracker's own names)."""
 
@@ -55,10 +55,28 @@ class Dataset:
 
     def __post_init__(self) -> None:
         self._lock = threading.RLock()
+        self._version = 0
+        self._ordered: tuple[SampleItem, ...] | None = None
 
     def __iter__(self) -> Iterator[SampleItem]:
+        return iter(self.ordered())
+
+    def ordered(self) -> tuple[SampleItem, ...]:
+        """Every item by id. Cached until the next change: personalities list 100,000 items
+        on every page request, and re-sorting them each time would dominate benchmarks."""
         with self._lock:
-            return iter(sorted(self.items.values(), key=lambda item: item.id))
+            if self._ordered is None or len(self._ordered) != len(self.items):
+                self._ordered = tuple(sorted(self.items.values(), key=lambda item: item.id))
+            return self._ordered
+
+    @property
+    def version(self) -> int:
+        """Bumped by every add, delete and change; lets readers cache derived views."""
+        return self._version
+
+    def _changed(self) -> None:
+        self._version += 1
+        self._ordered = None
 
     def __len__(self) -> int:
         return len(self.items)
@@ -70,10 +88,12 @@ class Dataset:
     def add(self, item: SampleItem) -> None:
         with self._lock:
             self.items[item.key] = item
+            self._changed()
 
     def delete(self, key: str) -> None:
         with self._lock:
-            self.items.pop(key, None)
+            if self.items.pop(key, None) is not None:
+                self._changed()
 
     def change(self, key: str, at: datetime, **changes: object) -> SampleItem:
         """Change fields of one item as a user would; a new status adds a transition."""
@@ -85,6 +105,7 @@ class Dataset:
                 history = (*history, Transition(at, item.status, new_status))
             updated = replace(item, **changes, updated=at, history=history)  # type: ignore[arg-type]
             self.items[key] = updated
+            self._changed()
             return updated
 
     def next_id(self) -> int:
