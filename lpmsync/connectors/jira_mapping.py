@@ -1,0 +1,288 @@
+"""Raw Jira issue JSON -> domain items and state changes. Pure: no I/O, no clock.
+
+The same code maps Jira Cloud (v3 `issue/bulkfetch` + `changelog/bulkfetch`) and Data Center
+(v2 `search` with `expand=changelog`): the issue shapes agree on every field lpmsync reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from lpmsync.connectors.jira_values import (
+    MalformedValueError,
+    issue_key_of,
+    named,
+    names,
+    number,
+    parse_datetime,
+    person,
+    texts,
+)
+from lpmsync.domain.model import (
+    UNMAPPED,
+    ItemRef,
+    Level,
+    SkippedItem,
+    StateChange,
+    WorkItem,
+    WsjfInputs,
+)
+
+SYSTEM_FIELDS = (
+    "summary",
+    "status",
+    "issuetype",
+    "parent",
+    "labels",
+    "components",
+    "assignee",
+    "created",
+    "updated",
+)
+"""The system fields lpmsync reads; bulk requests ask for these plus the configured custom ones."""
+
+
+@dataclass(frozen=True)
+class FieldIds:
+    """Resolved Jira field ids (custom fields by id, never by name) for the optional values."""
+
+    theme: str | None = None
+    estimate: str | None = None
+    business_value: str | None = None
+    time_criticality: str | None = None
+    risk_reduction: str | None = None
+    job_size: str | None = None
+    value_stream: str | None = None
+    owner: str = "assignee"
+    parents: tuple[str, ...] = ("parent",)  # checked in order; the first non-empty wins
+
+    def requested(self) -> list[str]:
+        """Exactly the fields a bulk request should return."""
+        wanted = [*SYSTEM_FIELDS, *self.parents, self.owner]
+        optional = (
+            self.theme,
+            self.estimate,
+            self.business_value,
+            self.time_criticality,
+            self.risk_reduction,
+            self.job_size,
+            self.value_stream,
+        )
+        wanted.extend(one for one in optional if one)
+        return list(dict.fromkeys(wanted))
+
+
+@dataclass(frozen=True)
+class MappingConfig:
+    source: str
+    base_url: str  # without the trailing slash; items link to <base_url>/browse/KEY
+    issue_types: Mapping[str, Level]
+    statuses: Mapping[str, str]
+    fields: FieldIds = field(default_factory=FieldIds)
+    value_stream_source: Literal["component", "label_prefix", "field"] = "component"
+    value_stream_prefix: str = "vs-"
+
+
+@dataclass(frozen=True)
+class MappedIssue:
+    """One raw issue's outcome: an item (with its history), a skip, or neither (an issue type
+    that is not part of the portfolio, e.g. a Story in a broad JQL)."""
+
+    key: str
+    item: WorkItem | None = None
+    history: tuple[StateChange, ...] = ()
+    skipped: SkippedItem | None = None
+
+
+def map_issue(
+    raw: object, histories: Sequence[object] | None, config: MappingConfig
+) -> MappedIssue:
+    """Map one issue. `histories` are its changelog entries (Cloud bulk changelog); None reads
+    the `changelog.histories` embedded in the issue (Data Center `expand=changelog`)."""
+    key = _key_of(raw)
+    if key is None:
+        ident = raw.get("id") if isinstance(raw, Mapping) else None
+        label = f"id {ident}" if isinstance(ident, str | int) else "(no key)"
+        return MappedIssue(label, skipped=SkippedItem(config.source, label, "issue has no key"))
+    assert isinstance(raw, Mapping)
+    try:
+        return _map(key, raw, histories, config)
+    except MalformedValueError as exc:
+        return MappedIssue(key, skipped=SkippedItem(config.source, key, exc.reason))
+
+
+def _key_of(raw: object) -> str | None:
+    if not isinstance(raw, Mapping):
+        return None
+    key = raw.get("key")
+    return key if isinstance(key, str) and key else None
+
+
+def _map(
+    key: str, raw: Mapping[str, Any], histories: Sequence[object] | None, config: MappingConfig
+) -> MappedIssue:
+    fields = raw.get("fields")
+    if not isinstance(fields, Mapping):
+        raise MalformedValueError("issue has no fields")
+    type_name, _ = named(fields.get("issuetype"), "issuetype")
+    level = _lookup(config.issue_types, type_name)
+    if level is None:
+        return MappedIssue(key)
+    status, status_id = named(fields.get("status"), "status")
+    created = parse_datetime(fields.get("created"), "created")
+    history = status_changes(key, _histories(raw, histories), config.source)
+    item = WorkItem(
+        source=config.source,
+        key=key,
+        id=_issue_id(raw),
+        level=level,
+        title=_title(fields),
+        url=f"{config.base_url}/browse/{key}",
+        status=status,
+        state=_lookup(config.statuses, status) or UNMAPPED,
+        created=created,
+        updated=parse_datetime(fields.get("updated"), "updated"),
+        entered_state_at=entered_state_at(history, status, status_id) or created,
+        parent=_parent(fields, config),
+        theme_values=_theme(fields, config.fields),
+        labels=names(fields.get("labels"), "labels"),
+        components=names(fields.get("components"), "components"),
+        value_stream=_value_stream(fields, config),
+        owner=person(fields.get(config.fields.owner), f"owner field {config.fields.owner}"),
+        estimate=_number_field(fields, config.fields.estimate, "estimate"),
+        wsjf=_wsjf(fields, config.fields),
+    )
+    return MappedIssue(key, item=item, history=tuple(change for change, _ in history))
+
+
+def _lookup(table: Mapping[str, Any], name: str) -> Any:
+    """Exact match first; then case-insensitive, since Jira names are case-insensitive."""
+    if name in table:
+        return table[name]
+    folded = name.casefold()
+    return next((value for known, value in table.items() if known.casefold() == folded), None)
+
+
+def _issue_id(raw: Mapping[str, Any]) -> str:
+    ident = raw.get("id")
+    if isinstance(ident, int) and not isinstance(ident, bool):
+        return str(ident)
+    if not isinstance(ident, str) or not ident:
+        raise MalformedValueError("issue has no id")
+    return ident
+
+
+def _title(fields: Mapping[str, Any]) -> str:
+    summary = fields.get("summary")
+    if not isinstance(summary, str):
+        raise MalformedValueError("summary is missing or not a string")
+    return summary
+
+
+def _histories(raw: Mapping[str, Any], given: Sequence[object] | None) -> Sequence[object]:
+    if given is not None:
+        return given
+    changelog = raw.get("changelog")
+    embedded = changelog.get("histories") if isinstance(changelog, Mapping) else None
+    return embedded if isinstance(embedded, list) else []
+
+
+def status_changes(
+    key: str, histories: Sequence[object], source: str
+) -> list[tuple[StateChange, str | None]]:
+    """Status transitions, oldest first, each with the target status id when Jira gave one.
+
+    Entries that are not status changes, or carry no time or target, are left out: history is
+    supporting evidence, and one odd entry must not cost the item."""
+    found: list[tuple[StateChange, str | None]] = []
+    for history in histories:
+        if not isinstance(history, Mapping):
+            continue
+        try:
+            at = parse_datetime(history.get("created"), "changelog created")
+        except MalformedValueError:
+            continue
+        for change in history.get("items") or ():
+            transition = _transition(key, at, change, source)
+            if transition is not None:
+                found.append(transition)
+    found.sort(key=lambda pair: pair[0].at)
+    return found
+
+
+def _transition(
+    key: str, at: datetime, change: object, source: str
+) -> tuple[StateChange, str | None] | None:
+    if not isinstance(change, Mapping) or not _is_status(change):
+        return None
+    to_status, from_status, target = (change.get(n) for n in ("toString", "fromString", "to"))
+    if not isinstance(to_status, str) or not to_status:
+        return None
+    from_name = from_status if isinstance(from_status, str) else None
+    return (
+        StateChange(source, key, at, from_name, to_status),
+        target if isinstance(target, str) else None,
+    )
+
+
+def _is_status(change: Mapping[str, Any]) -> bool:
+    if change.get("fieldId") is not None:
+        return bool(change.get("fieldId") == "status")
+    return change.get("field") == "status" and change.get("fieldtype") in (None, "jira")
+
+
+def entered_state_at(
+    history: Sequence[tuple[StateChange, str | None]], status: str, status_id: str | None
+) -> datetime | None:
+    """When the item last moved INTO its current status (by status id when both sides have
+    one, so a renamed status still matches), or None when the history never shows it."""
+    for change, target_id in reversed(history):
+        if status_id is not None and target_id is not None:
+            if target_id == status_id:
+                return change.at
+        elif change.to_status.casefold() == status.casefold():
+            return change.at
+    return None
+
+
+def _parent(fields: Mapping[str, Any], config: MappingConfig) -> ItemRef | None:
+    for field_id in config.fields.parents:
+        key = issue_key_of(fields.get(field_id), f"parent field {field_id}")
+        if key:
+            return ItemRef(config.source, key)
+    return None
+
+
+def _theme(fields: Mapping[str, Any], ids: FieldIds) -> tuple[str, ...]:
+    if not ids.theme:
+        return ()
+    return texts(fields.get(ids.theme), f"theme field {ids.theme}")
+
+
+def _value_stream(fields: Mapping[str, Any], config: MappingConfig) -> str | None:
+    if config.value_stream_source == "component":
+        components = names(fields.get("components"), "components")
+        return components[0] if components else None
+    if config.value_stream_source == "label_prefix":
+        prefix = config.value_stream_prefix
+        labels = names(fields.get("labels"), "labels")
+        return next((label[len(prefix) :] for label in labels if label.startswith(prefix)), None)
+    field_id = config.fields.value_stream
+    values = texts(fields.get(field_id), f"value stream field {field_id}") if field_id else ()
+    return values[0] if values else None
+
+
+def _number_field(fields: Mapping[str, Any], field_id: str | None, what: str) -> float | None:
+    return number(fields.get(field_id), f"{what} field {field_id}") if field_id else None
+
+
+def _wsjf(fields: Mapping[str, Any], ids: FieldIds) -> WsjfInputs:
+    return WsjfInputs(
+        business_value=_number_field(fields, ids.business_value, "business value"),
+        time_criticality=_number_field(fields, ids.time_criticality, "time criticality"),
+        risk_reduction=_number_field(fields, ids.risk_reduction, "risk reduction"),
+        job_size=_number_field(fields, ids.job_size, "job size"),
+    )
