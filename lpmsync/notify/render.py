@@ -46,7 +46,7 @@ _MESSAGE_LIMIT = 600
 _EVIDENCE_LIMIT = 900
 _FALLBACK_KEYS = 10
 _REPLY_LINES = 40
-_HIDDEN_EVIDENCE = frozenset({"theme_reason", "title", "url"})
+_HIDDEN_EVIDENCE = frozenset({"theme_reason", "themes", "item", "source", "title", "url"})
 
 
 def rule_title(rule: str) -> str:

@@ -99,3 +99,9 @@ def all_text(message: RenderedMessage) -> str:
 
     walk(list(message.blocks))
     return "\n".join(texts)
+
+
+def header_text(message: RenderedMessage) -> str:
+    blocks: Any = message.blocks
+    assert blocks[0]["type"] == "header"
+    return str(blocks[0]["text"]["text"])

@@ -1,0 +1,109 @@
+"""Findings → alert lifecycle → outbox: the notifying half of `lpmsync check`.
+
+The order matters for "nothing is sent twice, nothing is lost": messages are enqueued first and
+the alert states saved after. If the process dies in between, the next run recomputes the same
+messages with the same dedup keys (they derive from stored state), which the outbox ignores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from lpmsync.domain.alerts import AlertState, AlertStatus, OutgoingMessage
+from lpmsync.domain.findings import Finding, Severity
+from lpmsync.domain.routing import QuietWindow, RouteRule, RoutingPolicy
+from lpmsync.errors import ConfigError
+from lpmsync.notify.lifecycle import evaluate
+from lpmsync.notify.render import SlackRenderer
+from lpmsync.settings import Settings
+from lpmsync.settings.notify import QuietHours, Route, SlackConfig
+from lpmsync.store import SqlStore
+
+
+@dataclass(frozen=True, slots=True)
+class NotifyOutcome:
+    """What one notify step decided. `enqueued` is how many messages were new to the outbox
+    (0 on a dry run); `states` the alert states that changed (firing, resolved)."""
+
+    messages: tuple[OutgoingMessage, ...]
+    states: tuple[AlertState, ...]
+    enqueued: int = 0
+    dry_run: bool = False
+
+    @property
+    def firing(self) -> int:
+        return sum(1 for state in self.states if state.status is AlertStatus.FIRING)
+
+    @property
+    def resolved(self) -> int:
+        return sum(1 for state in self.states if state.status is AlertStatus.RESOLVED)
+
+
+def slack_config(settings: Settings) -> SlackConfig:
+    if settings.notify.slack is None:
+        raise ConfigError("notify.slack is not configured; it names the channels to post to")
+    return settings.notify.slack
+
+
+def routing_policy(settings: Settings) -> RoutingPolicy:
+    """The pure lifecycle's view of `notify.slack` and the themes' owners."""
+    slack = slack_config(settings)
+    return RoutingPolicy(
+        default_channel=slack.default_channel,
+        routes=tuple(_route(route) for route in slack.routes),
+        repeat_interval=slack.repeat_interval,
+        timezone=settings.portfolio.timezone,
+        owners={theme.key: theme.owner for theme in settings.themes if theme.owner},
+        theme_names={theme.key: theme.name for theme in settings.themes},
+    )
+
+
+def _route(route: Route) -> RouteRule:
+    match = route.match
+
+    def keys(values: Sequence[str] | None) -> frozenset[str] | None:
+        return None if values is None else frozenset(values)
+
+    severities = None if match.severity is None else [Severity(s).value for s in match.severity]
+    return RouteRule(
+        channel=route.channel,
+        rules=keys(match.rule),
+        themes=keys(match.theme),
+        value_streams=keys(match.value_stream),
+        severities=keys(severities),
+        quiet_hours=_quiet(route.quiet_hours),
+        mention_owner=route.mention_owner,
+    )
+
+
+def _quiet(quiet: QuietHours | None) -> QuietWindow | None:
+    if quiet is None:
+        return None
+    return QuietWindow(start=quiet.start, end=quiet.end, weekends=quiet.weekends)
+
+
+def notify_findings(
+    store: SqlStore,
+    findings: Sequence[Finding],
+    policy: RoutingPolicy,
+    now: datetime,
+    *,
+    dry_run: bool = False,
+) -> NotifyOutcome:
+    """Run the lifecycle over `findings`; enqueue its messages and save the alert states,
+    unless `dry_run` (then nothing is written and the outcome says what would be sent)."""
+    result = evaluate(
+        findings,
+        store.alerts.load_all(),
+        silences=store.silences.active(now),
+        policy=policy,
+        now=now,
+        renderer=SlackRenderer(theme_names=policy.theme_names),
+    )
+    if dry_run:
+        return NotifyOutcome(result.messages, result.states, dry_run=True)
+    enqueued = store.outbox.enqueue(result.messages, now)
+    store.alerts.save(result.states)
+    return NotifyOutcome(result.messages, result.states, enqueued)
