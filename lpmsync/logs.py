@@ -132,6 +132,21 @@ TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
 _redactor = Redactor()
 _HANDLER_NAME = "lpmsync"
+_requested: dict[str, LogFormat] = {}  # what `--log-format` asked for, if anything
+
+
+class _CurrentStderr:
+    """Writes to whatever `sys.stderr` is at the time, so a handler installed while a test
+    runner has swapped stderr never writes to a closed stream afterwards."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+    def isatty(self) -> bool:
+        return sys.stderr.isatty()
 
 
 def redactor() -> Redactor:
@@ -197,9 +212,9 @@ def configure_logging(
     environ: Mapping[str, str] | None = None,
 ) -> logging.Handler:
     """Install (or replace) lpmsync's root handler; returns it. Idempotent."""
-    output = stream if stream is not None else sys.stderr
+    output: TextIO = stream if stream is not None else _CurrentStderr()  # type: ignore[assignment]
     register_secrets(secret_looking_env_values(environ))
-    handler = logging.StreamHandler(output)
+    handler: logging.StreamHandler[TextIO] = logging.StreamHandler(output)
     handler.set_name(_HANDLER_NAME)
     handler.addFilter(RedactingFilter(_redactor))
     if resolve_format(log_format, output, environ) == "json":
@@ -212,10 +227,19 @@ def configure_logging(
             root.removeHandler(existing)
     root.addHandler(handler)
     root.setLevel(level.upper())
-    # APScheduler logs every job start and finish at INFO; lpmsync logs its own summary.
-    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
+    # APScheduler logs every job added, started and finished at INFO; lpmsync logs a summary.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     return handler
 
 
-def set_level(level: str) -> None:
-    logging.getLogger().setLevel(level.upper())
+def configure_from_cli(log_format: LogFormat | None) -> None:
+    """Logging for any command, before its settings are read; `None`: not given (auto)."""
+    _requested.clear()
+    if log_format is not None:
+        _requested["format"] = log_format
+    configure_logging(log_format or "auto")
+
+
+def configure_from_settings(log_format: LogFormat, level: str) -> logging.Handler:
+    """Apply the `logging` settings; an explicit `--log-format` wins over the file."""
+    return configure_logging(_requested.get("format", log_format), level)

@@ -1,1 +1,130 @@
-"""APScheduler wiring (issue 8)."""
+"""APScheduler wiring: the cycle and the digest on their crons, and a clean stop on a signal.
+
+Both jobs share one worker thread, so a digest never overlaps a cycle in one process. Every job
+is `coalesce=True` (a backlog of missed runs runs once), `max_instances=1`, and has a misfire
+grace of hours (`schedule.misfire_grace`): APScheduler's default of one second would silently
+drop a digest whose slot passed while a long sync held the worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from types import FrameType
+from zoneinfo import ZoneInfo
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+log = logging.getLogger("lpmsync.scheduler")
+
+CYCLE_JOB_ID = "lpmsync-cycle"
+DIGEST_JOB_ID = "lpmsync-digest"
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    """When the jobs run, in the portfolio's time zone."""
+
+    timezone: str
+    sync_cron: str
+    digest_cron: str
+    misfire_grace: timedelta
+    sync_every: timedelta | None = None  # overrides sync_cron (demos, tests)
+    sync_now: bool = False  # run the first cycle at start
+    digest_catch_up: datetime | None = None  # a missed digest slot to run at start
+
+
+@dataclass(frozen=True)
+class Service:
+    scheduler: BlockingScheduler
+    worker: ThreadPoolExecutor  # the one thread the jobs run on
+
+    def next_runs(self) -> dict[str, datetime | None]:
+        """When each job runs next (after `start`), for the start-up log line."""
+        return {job.id: job.next_run_time for job in self.scheduler.get_jobs()}
+
+
+def build_scheduler(
+    spec: ScheduleSpec, cycle: Callable[[], object], digest: Callable[[], object]
+) -> Service:
+    zone = ZoneInfo(spec.timezone)
+    worker = ThreadPoolExecutor(max_workers=1)
+    scheduler = BlockingScheduler(
+        timezone=zone,
+        executors={"default": worker},
+        job_defaults={
+            "coalesce": True,
+            "max_instances": 1,
+            "misfire_grace_time": max(1, int(spec.misfire_grace.total_seconds())),
+        },
+    )
+    sync_trigger = (
+        IntervalTrigger(seconds=spec.sync_every.total_seconds(), timezone=zone)
+        if spec.sync_every is not None
+        else CronTrigger.from_crontab(spec.sync_cron, timezone=zone)
+    )
+    cycle_options = {"next_run_time": datetime.now(zone)} if spec.sync_now else {}
+    scheduler.add_job(
+        cycle,
+        sync_trigger,
+        id=CYCLE_JOB_ID,
+        name="sync → check → send",
+        replace_existing=True,
+        **cycle_options,
+    )
+    digest_options = {"next_run_time": spec.digest_catch_up} if spec.digest_catch_up else {}
+    scheduler.add_job(
+        digest,
+        CronTrigger.from_crontab(spec.digest_cron, timezone=zone),
+        id=DIGEST_JOB_ID,
+        name="weekly digest",
+        replace_existing=True,
+        **digest_options,
+    )
+    return Service(scheduler, worker)
+
+
+def serve(service: Service, stop: threading.Event) -> None:
+    """Run until SIGTERM or SIGINT, then wait for the job in progress to end (it sees `stop`
+    and finishes its current page) before returning."""
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        if stop.is_set():
+            return
+        log.info("%s received: finishing the current step, then stopping", _name(signum))
+        stop.set()
+        if service.scheduler.running:
+            service.scheduler.shutdown(wait=False)
+
+    with _signals(request_stop):
+        if stop.is_set():  # a signal arrived before the scheduler started
+            return
+        service.scheduler.start()
+    # `shutdown(wait=False)` in the handler only stops scheduling; wait here, outside the
+    # handler, for the worker thread to finish what it was doing.
+    service.worker.shutdown(wait=True)
+
+
+@contextmanager
+def _signals(handler: Callable[[int, FrameType | None], None]) -> Iterator[None]:
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _name(signum: int) -> str:
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return f"signal {signum}"

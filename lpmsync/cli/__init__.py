@@ -8,8 +8,9 @@ from typing import Annotated
 import typer
 
 from lpmsync import __version__
-from lpmsync.cli import config_cmd, db_cmd, sync_cmd
+from lpmsync.cli import config_cmd, db_cmd, run_cmd, status_cmd, sync_cmd
 from lpmsync.cli.common import run_guarded
+from lpmsync.logs import LogFormat, configure_from_cli
 
 app = typer.Typer(
     name="lpmsync",
@@ -21,6 +22,8 @@ app = typer.Typer(
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(db_cmd.app, name="db")
 app.command("sync")(sync_cmd.sync)
+app.command("run")(run_cmd.run)
+app.command("status")(status_cmd.status)
 
 
 def _version(value: bool) -> None:
@@ -35,8 +38,18 @@ def root(
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
     ] = False,
+    log_format: Annotated[
+        LogFormat | None,
+        typer.Option(
+            "--log-format",
+            help="Logs on stderr: text, json, or auto (text on a terminal, JSON otherwise or "
+            "in a container). Default: logging.format from the config (auto).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """lpmsync: Lean portfolio alignment for Jira, Azure DevOps and Slack."""
+    configure_from_cli(log_format)
 
 
 def main() -> None:

@@ -1,0 +1,195 @@
+"""`lpmsync run`: the service. Sync → check → send on the sync cron, the digest on its cron,
+health and metrics over HTTP; SIGTERM or SIGINT finishes the current page and exits 0."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from contextlib import ExitStack
+from datetime import datetime, timedelta
+from typing import Annotated
+
+import typer
+
+from lpmsync.bootstrap import build_connectors, build_slack_sender, open_configured_store
+from lpmsync.cli.common import ConfigOption, load
+from lpmsync.errors import ConfigError, LpmsyncError
+from lpmsync.logs import configure_from_settings, register_secret_env_vars, register_secrets
+from lpmsync.observability import Metrics, Readiness
+from lpmsync.observability_http import HealthServer
+from lpmsync.scheduler import ScheduleSpec, build_scheduler, serve
+from lpmsync.services import jobs_status
+from lpmsync.services.clock import utc_now
+from lpmsync.services.jobs import JobContext, JobResult, run_cycle, run_digest
+from lpmsync.services.jobs_steps import check_step, digest_step, send_step
+from lpmsync.settings import JiraSource, Settings
+from lpmsync.settings.base import parse_duration
+from lpmsync.store import SqlStore
+
+log = logging.getLogger("lpmsync.run")
+
+
+def run(
+    config: ConfigOption = None,
+    sync_now: Annotated[
+        bool, typer.Option("--sync-now", help="Run sync → check → send once at start.")
+    ] = False,
+    sync_every: Annotated[
+        str | None,
+        typer.Option(
+            "--sync-every",
+            help="Sync on a fixed interval (e.g. 30s, 5m) instead of schedule.sync; for demos.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Run the service: sync → check → send on schedule, the weekly digest, health and metrics.
+
+    Stops cleanly on SIGTERM or SIGINT (exit 0). One service per SQLite file; with PostgreSQL,
+    any number of replicas (each job runs once, under a lock).
+    """
+    settings = load(config)
+    configure_from_settings(settings.logging.format, settings.logging.level)
+    register_configured_secrets(settings)
+    every = _interval(sync_every)
+    with ExitStack() as resources:
+        store = open_configured_store(settings)
+        resources.callback(store.close)
+        resources.callback(store.locks.acquire_instance().release)
+        ctx = _job_context(settings, store, resources)
+        started = utc_now()
+        if settings.health.enabled:
+            server = HealthServer(
+                settings.health.host,
+                settings.health.port,
+                ctx.metrics.registry,
+                _readiness(settings, store, started),
+            ).start()
+            resources.callback(server.stop)
+        spec = _schedule(settings, store, sync_now=sync_now, sync_every=every)
+        service = build_scheduler(
+            spec, _guarded(lambda: run_cycle(ctx)), _guarded(lambda: _digest(settings, ctx))
+        )
+        _log_start(settings, store, spec)
+        serve(service, ctx.stop)
+    log.info("lpmsync stopped")
+
+
+def register_configured_secrets(settings: Settings) -> None:
+    """Every configured secret, and a Jira Cloud source's Basic credential as it goes on the
+    wire, are redacted from the logs."""
+    register_secret_env_vars([*settings.sources, settings.notify.slack])
+    for source in settings.sources:
+        if isinstance(source, JiraSource) and source.email_env:
+            import base64  # noqa: PLC0415 (only here)
+
+            pair = f"{os.environ.get(source.email_env, '')}:{os.environ.get(source.token_env, '')}"
+            register_secrets([base64.b64encode(pair.encode()).decode()])
+
+
+def _interval(value: str | None) -> timedelta | None:
+    if value is None:
+        return None
+    try:
+        every = parse_duration(value)
+    except ValueError as exc:
+        raise ConfigError(str(exc), key="--sync-every") from None
+    if every.total_seconds() < 1:
+        raise ConfigError("expected at least 1s", key="--sync-every")
+    return every
+
+
+def _job_context(settings: Settings, store: SqlStore, resources: ExitStack) -> JobContext:
+    connectors = build_connectors(settings)
+    for connector in connectors:
+        resources.callback(connector.close)
+    slack = settings.notify.slack
+    sender = build_slack_sender(settings) if slack is not None else None
+    metrics, clock, stop = Metrics(), utc_now, threading.Event()
+    return JobContext(
+        store=store,
+        connectors=connectors,
+        metrics=metrics,
+        check=check_step(store, settings, clock, metrics),
+        send=send_step(
+            store,
+            sender,
+            clock,
+            metrics,
+            max_attempts=slack.max_attempts if slack else 1,
+            stop=stop,
+        ),
+        digest=digest_step(store, settings, clock, metrics),
+        clock=clock,
+        stop=stop,
+    )
+
+
+def _readiness(settings: Settings, store: SqlStore, started: datetime) -> Callable[[], Readiness]:
+    sources = [source.name for source in settings.sources]
+    stale = jobs_status.stale_after(settings.schedule.sync, settings.portfolio.timezone, started)
+
+    def check() -> Readiness:
+        return jobs_status.readiness(store, sources, utc_now(), stale, started)
+
+    return check
+
+
+def _schedule(
+    settings: Settings, store: SqlStore, *, sync_now: bool, sync_every: timedelta | None
+) -> ScheduleSpec:
+    schedule, zone = settings.schedule, settings.portfolio.timezone
+    return ScheduleSpec(
+        timezone=zone,
+        sync_cron=schedule.sync,
+        digest_cron=schedule.digest,
+        misfire_grace=schedule.misfire_grace,
+        sync_every=sync_every,
+        sync_now=sync_now,
+        digest_catch_up=jobs_status.missed_digest(
+            store, schedule.digest, zone, utc_now(), schedule.misfire_grace
+        ),
+    )
+
+
+def _digest(settings: Settings, ctx: JobContext) -> JobResult:
+    due = jobs_status.previous_fire_time(
+        settings.schedule.digest, settings.portfolio.timezone, ctx.clock()
+    )
+    return run_digest(ctx, due)
+
+
+def _guarded(job: Callable[[], JobResult]) -> Callable[[], None]:
+    """A job never raises into the scheduler: the error is logged once, the service goes on."""
+
+    def run_job() -> None:
+        try:
+            result = job()
+        except LpmsyncError as exc:
+            log.error("job failed: %s", exc)
+            return
+        except Exception:
+            log.exception("job failed unexpectedly")
+            return
+        log.info("%s: %s%s", result.job, result.status, _failed(result))
+
+    return run_job
+
+
+def _failed(result: JobResult) -> str:
+    return f" ({', '.join(result.failed_steps)} failed)" if result.failed_steps else ""
+
+
+def _log_start(settings: Settings, store: SqlStore, spec: ScheduleSpec) -> None:
+    sync = f"every {spec.sync_every}" if spec.sync_every else repr(spec.sync_cron)
+    log.info(
+        "lpmsync running: %d sources, %s store, sync %s, digest %r (%s)%s",
+        len(settings.sources),
+        store.dialect,
+        sync,
+        spec.digest_cron,
+        spec.timezone,
+        f"; catching up the digest due at {spec.digest_catch_up}" if spec.digest_catch_up else "",
+    )

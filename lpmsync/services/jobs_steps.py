@@ -1,0 +1,100 @@
+"""The steps the scheduled jobs run after sync, composed from the use cases:
+
+- check: analyse the store, then the alert lifecycle enqueues what changed (services.notify);
+- send: drain the outbox into Slack (services.send, which records its own run);
+- digest: build the weekly digest and enqueue it (services.digest; once per ISO week).
+
+Each feeds the metrics. Without `notify.slack` the analysis still runs (findings are counted)
+and the Slack steps record that there is nowhere to send.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+from lpmsync.analysis import analyse
+from lpmsync.observability import Metrics
+from lpmsync.services.clock import Clock
+from lpmsync.services.digest import plan_digest, publish_digest
+from lpmsync.services.jobs import Step, StepOutcome
+from lpmsync.services.notify import notify_findings, routing_policy
+from lpmsync.services.send import Sender, drain_outbox
+from lpmsync.settings import Settings
+from lpmsync.settings.policy import to_policy
+from lpmsync.store import SqlStore
+
+NO_SLACK = "no-slack-configured"  # recorded instead of Slack stats when notify.slack is absent
+
+
+def check_step(store: SqlStore, settings: Settings, clock: Clock, metrics: Metrics) -> Step:
+    policy = to_policy(settings)
+    routing = routing_policy(settings) if settings.notify.slack is not None else None
+
+    def check() -> StepOutcome:
+        now = clock()
+        analysis = analyse(store.items.load(), policy, now, store.items.history())
+        metrics.set_findings(Counter(finding.rule for finding in analysis.findings))
+        stats = {
+            "items": analysis.items_count,
+            "findings": len(analysis.findings),
+            "unmapped": len(analysis.unmapped),
+        }
+        if routing is None:
+            return StepOutcome({**stats, "alerts": NO_SLACK})
+        outcome = notify_findings(store, analysis.findings, routing, now)
+        metrics.set_open_alerts(store.alerts.open_counts_by_rule())
+        metrics.outbox_depth.set(store.outbox.depth())
+        return StepOutcome(
+            {
+                **stats,
+                "firing": outcome.firing,
+                "resolved": outcome.resolved,
+                "enqueued": outcome.enqueued,
+            }
+        )
+
+    return Step("check", check)
+
+
+def send_step(
+    store: SqlStore,
+    sender: Sender | None,
+    clock: Clock,
+    metrics: Metrics,
+    *,
+    max_attempts: int,
+    stop: threading.Event,
+) -> Step:
+    """Drain the outbox; a short 429 is waited out, but a stop request ends the wait."""
+
+    def send() -> StepOutcome:
+        if sender is None:
+            return StepOutcome({"skipped": NO_SLACK})
+        summary = drain_outbox(
+            store, sender, clock, max_attempts=max_attempts, sleep=lambda s: _wait(stop, s)
+        )
+        metrics.observe_send(summary.sent, summary.retried, summary.failed)
+        metrics.outbox_depth.set(summary.pending)
+        return StepOutcome(summary.stats(), summary.status)
+
+    return Step("send", send, records_itself=sender is not None)
+
+
+def digest_step(store: SqlStore, settings: Settings, clock: Clock, metrics: Metrics) -> Step:
+    def digest() -> StepOutcome:
+        if settings.notify.slack is None:
+            return StepOutcome({"skipped": NO_SLACK})
+        now = clock()
+        plan = plan_digest(store, settings, now)
+        enqueued = publish_digest(store, plan, now)
+        metrics.outbox_depth.set(store.outbox.depth())
+        return StepOutcome(
+            {"week": plan.week, "messages": len(plan.messages), "enqueued": enqueued}
+        )
+
+    return Step("digest", digest)
+
+
+def _wait(stop: threading.Event, seconds: float) -> None:
+    stop.wait(seconds)
