@@ -17,7 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
 import pytest
 import requests
 
@@ -37,7 +37,7 @@ ACCEPT = "application/json;api-version=7.1-preview.2"
 def item(item_id: int, kind: str = "Feature", status: str = "Active", **fields: Any) -> SampleItem:
     """A sample work item: created at T0 in New, moved to `status` a day per id later."""
     moved = T0 + timedelta(days=item_id)
-    history = (Transition(T0, None, "New"),)
+    history: tuple[Transition, ...] = (Transition(T0, None, "New"),)
     if status != "New":
         history = (*history, Transition(moved, "New", status))
     values: dict[str, Any] = {
@@ -96,7 +96,7 @@ class AdoSandbox:
             sent.setdefault("Accept", accept)
         return requests.request(method, self.org_url + path, headers=sent, timeout=10, **kwargs)
 
-    def wiql(self, query: str, path: str = "/Contoso/_apis/wit/wiql", **params: Any) -> Any:
+    def wiql(self, query: str, *, path: str = "/Contoso/_apis/wit/wiql", **params: Any) -> Any:
         return self.call("POST", path, json={"query": query}, params=params)
 
 

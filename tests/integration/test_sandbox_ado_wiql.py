@@ -48,8 +48,8 @@ def test_more_than_20000_results_is_vs402337_unless_top_or_an_id_window_bounds_i
 
     with running(bulk_dataset(20_001)) as sandbox:
         too_many = sandbox.wiql(BASE + ORDER)
-        bounded = sandbox.wiql(BASE + ORDER, **{"$top": 20_000})
-        window = sandbox.wiql(BASE + " AND [System.Id] > 20000" + ORDER, **{"$top": 20_000})
+        bounded = sandbox.wiql(BASE + ORDER, **{"$top": "20000"})
+        window = sandbox.wiql(BASE + " AND [System.Id] > 20000" + ORDER, **{"$top": "20000"})
         client = sdk_client(monkeypatch, tmp_path, sandbox.org_url)
         with pytest.raises(AzureDevOpsServiceError, match="VS402337"):
             client.query_by_wiql(Wiql(query=BASE + ORDER), team_context=TeamContext("Contoso"))
@@ -82,7 +82,7 @@ def test_top_and_id_window_page_through_the_ids() -> None:
     last = 0
     with running(data) as sandbox:
         while True:
-            page = ids(sandbox.wiql(BASE + f" AND [System.Id] > {last}" + ORDER, **{"$top": 4}))
+            page = ids(sandbox.wiql(BASE + f" AND [System.Id] > {last}" + ORDER, **{"$top": "4"}))
             if not page:
                 break
             pages.append(page)
