@@ -88,7 +88,12 @@ class AdoClient:
         while True:
             query = id_query(self._config, after_id=after, changed_since=changed_since)
             result = self._call("WIQL query", partial(self._wiql, query, changed_since is not None))
-            window = [ref.id for ref in result.work_items or []]
+            if result is None or result.work_items is None:
+                # Never read as "no items": the last page's scope would delete them all.
+                raise TransientConnectorError(
+                    "WIQL query: the response has no workItems list", source=self._config.name
+                )
+            window = [int(ref.id) for ref in result.work_items]
             as_of = as_of or _utc(result.as_of)
             ids.extend(window)
             if len(window) < WINDOW or (after is not None and max(window) <= after):

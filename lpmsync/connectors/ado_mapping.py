@@ -234,12 +234,13 @@ class _FieldReader:
         return value
 
     def identity(self, name: str) -> str | None:
-        """An IdentityRef (`uniqueName`, else `displayName`) or a plain `Name <mail>` string."""
+        """An IdentityRef (`displayName`, the name people recognise in Slack, else `uniqueName`)
+        or a plain `Name <mail>` string."""
         value = self._fields.get(name)
         if value is None or isinstance(value, str):
             return value or None
         if isinstance(value, Mapping):
-            for attribute in ("uniqueName", "displayName"):
+            for attribute in ("displayName", "uniqueName"):
                 found = value.get(attribute)
                 if isinstance(found, str) and found:
                     return found

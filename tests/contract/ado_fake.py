@@ -8,12 +8,17 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import responses
 from requests import PreparedRequest
 
+from lpmsync.connectors.ado import AzureDevOpsConnector
+from lpmsync.connectors.registry import ConnectorContext
+from lpmsync.domain.sync import Cursor, SyncPage, SyncRequest
+from lpmsync.settings import AzureDevOpsSource
 from tests.contract.ado_spec import check_request
 
 ORG = "https://dev.azure.com/contoso"
@@ -58,6 +63,11 @@ LOCATIONS = [
 ]
 
 Reply = tuple[int, dict[str, str], str]
+_OPERATIONS = {
+    "wiql": "Wiql_Query By Wiql",
+    "batch": "Work Items_Get Work Items Batch",
+    "revisions": "Reporting Work Item Revisions_Read Reporting Revisions Get",
+}
 
 
 def fields_of(
@@ -79,7 +89,12 @@ def fields_of(
         "Microsoft.VSTS.Common.StateChangeDate": changed,
         **extra,
     }
-    return {"id": item_id, "rev": 1, "fields": fields, "url": f"{ORG}/_apis/wit/workItems/{item_id}"}
+    return {
+        "id": item_id,
+        "rev": 1,
+        "fields": fields,
+        "url": f"{ORG}/_apis/wit/workItems/{item_id}",
+    }
 
 
 @dataclass
@@ -90,12 +105,21 @@ class FakeBoards:
     revisions: list[dict[str, Any]] = field(default_factory=list)
     revisions_page: int = 1000
     as_of: str = "2026-11-16T09:00:00Z"
-    faults: list[Reply] = field(default_factory=list)  # answered to the next WIT requests
+    faults: list[Reply | Exception] = field(default_factory=list)  # for the next WIT requests
+    throttle: list[str] = field(default_factory=list)  # Retry-After on the next WIT successes
     counts: Counter[str] = field(default_factory=Counter)
     wiql_queries: list[str] = field(default_factory=list)
     batch_bodies: list[dict[str, Any]] = field(default_factory=list)
     revision_queries: list[dict[str, list[str]]] = field(default_factory=list)
     headers_seen: list[dict[str, str]] = field(default_factory=list)
+
+    def total(self) -> int:
+        """Every request answered, discovery and faults included."""
+        return sum(self.counts.values())
+
+    def wit(self, kind: str) -> int:
+        """Requests to one WIT operation: "wiql", "batch" or "revisions"."""
+        return self.counts[_OPERATIONS[kind]]
 
     def add(self, *raw_items: dict[str, Any]) -> None:
         for raw in raw_items:
@@ -111,7 +135,9 @@ class FakeBoards:
             "POST", re.compile(f"(?i){org}/[^/]+(/[^/]+)?/_apis/wit/wiql.*"), self._wit(self._wiql)
         )
         rsps.add_callback(
-            "POST", re.compile(f"(?i){org}/[^/]+/_apis/wit/workitemsbatch.*"), self._wit(self._batch)
+            "POST",
+            re.compile(f"(?i){org}/[^/]+/_apis/wit/workitemsbatch.*"),
+            self._wit(self._batch),
         )
         rsps.add_callback(
             "GET",
@@ -136,9 +162,14 @@ class FakeBoards:
             )
             self.counts[operation] += 1
             if self.faults:
-                return self.faults.pop(0)
-            reply: Reply = handler(request)
-            return reply
+                fault = self.faults.pop(0)
+                if isinstance(fault, Exception):
+                    raise fault
+                return fault
+            status, headers, body = handler(request)
+            if self.throttle:
+                headers = {**headers, "Retry-After": self.throttle.pop(0)}
+            return status, headers, body
 
         return callback
 
@@ -156,17 +187,22 @@ class FakeBoards:
         top = int(params["$top"][0]) if "$top" in params else None
         ids = [item_id for item_id in sorted(self.items) if self._matches(item_id, query)]
         if top is None and len(ids) > 20_000:
-            error = {"message": "VS402337: The number of work items returned exceeds the size "
-                     "limit of 20000.", "typeKey": "QueryTooLargeException"}
+            error = {
+                "message": "VS402337: The number of work items returned exceeds the size "
+                "limit of 20000.",
+                "typeKey": "QueryTooLargeException",
+            }
             return 400, {"Content-Type": "application/json"}, json.dumps(error)
         window = ids[:top] if top is not None else ids
-        return _json({
-            "queryType": "flat",
-            "queryResultType": "workItem",
-            "asOf": self.as_of,
-            "columns": [{"referenceName": "System.Id", "name": "ID"}],
-            "workItems": [{"id": i, "url": f"{ORG}/_apis/wit/workItems/{i}"} for i in window],
-        })
+        return _json(
+            {
+                "queryType": "flat",
+                "queryResultType": "workItem",
+                "asOf": self.as_of,
+                "columns": [{"referenceName": "System.Id", "name": "ID"}],
+                "workItems": [{"id": i, "url": f"{ORG}/_apis/wit/workItems/{i}"} for i in window],
+            }
+        )
 
     def _matches(self, item_id: int, query: str) -> bool:
         """The conditions lpmsync's id queries use; a type lpmsync cannot read still lists."""
@@ -211,13 +247,61 @@ class FakeBoards:
             {**r, "fields": {k: v for k, v in r["fields"].items() if k in wanted}}
             for r in stream[start:end]
         ]
-        return _json({
-            "values": values,
-            "nextLink": f"{ORG}/_apis/wit/reporting/workItemRevisions?continuationToken={end}",
-            "continuationToken": str(end),
-            "isLastBatch": end >= len(stream),
-        })
+        return _json(
+            {
+                "values": values,
+                "nextLink": f"{ORG}/_apis/wit/reporting/workItemRevisions?continuationToken={end}",
+                "continuationToken": str(end),
+                "isLastBatch": end >= len(stream),
+            }
+        )
 
 
 def _json(body: Any) -> Reply:
     return 200, {"Content-Type": "application/json; charset=utf-8"}, json.dumps(body)
+
+
+PAT = "pat-0123456789abcdef"
+
+
+def make_config(**overrides: Any) -> AzureDevOpsSource:
+    values: dict[str, Any] = {
+        "kind": "azure_devops",
+        "name": "ado",
+        "organization_url": ORG,
+        "project": PROJECT,
+        "pat_env": "ADO_PAT",
+        "states": {"New": "Funnel", "Active": "Implementing", "Closed": "Done"},
+        "max_attempts": 3,
+    }
+    return AzureDevOpsSource.model_validate({**values, **overrides})
+
+
+@dataclass
+class Harness:
+    """A connector against the fake, with the waits it asked for."""
+
+    boards: FakeBoards
+    connector: AzureDevOpsConnector
+    sleeps: list[float]
+
+    def sync(
+        self,
+        cursor: Cursor | None = None,
+        known: frozenset[str] = frozenset(),
+        *,
+        full: bool = False,
+    ) -> list[SyncPage]:
+        return list(self.connector.pages(SyncRequest(cursor, known, full)))
+
+    def resync(self, pages: list[SyncPage], *, full: bool = False) -> list[SyncPage]:
+        """The next run, from what `pages` left: their last cursor and the keys they hold."""
+        known = frozenset(item.key for page in pages for item in page.items)
+        return self.sync(pages[-1].cursor, known, full=full)
+
+
+def make_harness(boards: FakeBoards, data_dir: Path, **overrides: Any) -> Harness:
+    sleeps: list[float] = []
+    context = ConnectorContext(data_dir=data_dir, environ={"ADO_PAT": PAT}, sleep=sleeps.append)
+    connector = AzureDevOpsConnector.from_config(make_config(**overrides), context)
+    return Harness(boards, connector, sleeps)

@@ -56,10 +56,9 @@ def _operations() -> list[tuple[str, re.Pattern[str], dict[str, Any]]]:
 
 def _parameters(operation: dict[str, Any]) -> list[dict[str, Any]]:
     resolved = []
-    for parameter in operation.get("parameters", []):
-        if "$ref" in parameter:
-            parameter = spec()["parameters"][parameter["$ref"].split("/")[-1]]
-        resolved.append(parameter)
+    for declared in operation.get("parameters", []):
+        reference = declared.get("$ref")
+        resolved.append(spec()["parameters"][reference.split("/")[-1]] if reference else declared)
     return resolved
 
 
