@@ -1,0 +1,107 @@
+"""Time in state and time since update: `aging`, `stale`, and the oldest items per state.
+
+When an item entered its state comes from `WorkItem.entered_state_at`, else from the last
+transition into its current status in the history, else from its last update (an upper bound:
+the item cannot have entered its state after it was last changed).
+"""
+
+from __future__ import annotations
+
+import heapq
+from datetime import datetime
+
+from lpmsync.analysis.context import Context, days_between, describe
+from lpmsync.domain.findings import Finding, JsonValue, RuleId
+from lpmsync.domain.model import WorkItem
+from lpmsync.domain.report import ItemAge
+
+OLDEST_PER_STATE = 10
+
+
+def entered(ctx: Context, item: WorkItem) -> tuple[datetime, str]:
+    """(when the item entered its current state, where that date came from)."""
+    if item.entered_state_at is not None:
+        return item.entered_state_at, "entered_state_at"
+    from_history = ctx.entered.get((item.source, item.key))
+    if from_history is not None:
+        return from_history, "history"
+    return item.updated, "updated"
+
+
+def aging_findings(ctx: Context) -> list[Finding]:
+    config = ctx.rule(RuleId.AGING)
+    if config is None:
+        return []
+    limits = {state.name: state.max_age_days for state in ctx.policy.states}
+    findings = []
+    for state in ctx.active_states(config):
+        max_age = limits.get(state)
+        if max_age is None:
+            continue
+        for item in ctx.in_states((state,), config.levels):
+            since, since_source = entered(ctx, item)
+            days = days_between(ctx.now, since)
+            if days <= max_age:
+                continue
+            message = (
+                f"{describe(item)} has been in {state} for {int(days)} days, "
+                f"over its {max_age}-day limit"
+            )
+            evidence: dict[str, JsonValue] = {
+                "max_age_days": max_age,
+                "days_in_state": int(days),
+                "entered_state_at": since.isoformat(),
+                "entered_from": since_source,
+            }
+            findings.append(ctx.item_finding(RuleId.AGING, config, item, message, evidence, state))
+    return findings
+
+
+def stale_findings(ctx: Context) -> list[Finding]:
+    config = ctx.rule(RuleId.STALE)
+    if config is None:
+        return []
+    threshold = config.stale_after_days
+    findings = []
+    for item in ctx.selected(config):
+        days = days_between(ctx.now, item.updated)
+        if days <= threshold:
+            continue
+        message = (
+            f"{describe(item)} has not been updated for {int(days)} days (stale after {threshold})"
+        )
+        evidence: dict[str, JsonValue] = {
+            "stale_after_days": threshold,
+            "days_since_update": int(days),
+            "updated": item.updated.isoformat(),
+        }
+        findings.append(ctx.item_finding(RuleId.STALE, config, item, message, evidence))
+    return findings
+
+
+def oldest(ctx: Context, per_state: int = OLDEST_PER_STATE) -> dict[str, tuple[ItemAge, ...]]:
+    """Each active state's longest-waiting items, oldest first (ties by source and key)."""
+    result = {}
+    for state in ctx.policy.active_states:
+        dated = ((entered(ctx, item), item) for item in ctx.in_states((state,)))
+        first = heapq.nsmallest(
+            per_state, dated, key=lambda pair: (pair[0][0], pair[1].source, pair[1].key)
+        )
+        result[state] = tuple(_age(ctx, item, since, source) for (since, source), item in first)
+    return result
+
+
+def _age(ctx: Context, item: WorkItem, since: datetime, since_source: str) -> ItemAge:
+    return ItemAge(
+        source=item.source,
+        key=item.key,
+        title=item.title,
+        url=item.url,
+        level=item.level,
+        state=item.state,
+        since=since,
+        days=max(0, int(days_between(ctx.now, since))),
+        since_source=since_source,
+        theme=ctx.view(item).primary,
+        value_stream=item.value_stream,
+    )

@@ -1,0 +1,300 @@
+"""What every check needs, computed once per run: items grouped by state and level, the theme
+assignments and what they mean today, and helpers that build findings the same way.
+
+Hot loops key items by `(source, key)` tuples: hashing them is far cheaper than building and
+hashing `ItemRef`s for 100,000 items.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from lpmsync.analysis.fingerprint import fingerprint
+from lpmsync.analysis.themes import NO_MATCH, ItemKey, ThemeStatus, assign_themes, theme_status
+from lpmsync.domain.findings import Finding, JsonValue, Scope, Subject
+from lpmsync.domain.model import ItemRef, Level, StateChange, WorkItem
+from lpmsync.domain.policies import PortfolioPolicy, RuleConfig, Theme
+from lpmsync.domain.report import ThemeAssignment
+
+SECONDS_PER_DAY = 86_400.0
+LIST_LIMIT = 50
+"""At most this many item keys go into one finding's evidence (the count is always exact)."""
+
+Cell = tuple[str, Level]
+
+
+class Alignment(StrEnum):
+    ALIGNED = "aligned"  # serves at least one active theme
+    RETIRED = "retired"  # serves no active theme, but at least one retired one
+    UNALIGNED = "unaligned"  # serves no theme, or only themes whose window has not begun
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeView:
+    """What a set of themes means today (computed once per distinct set)."""
+
+    alignment: Alignment
+    primary: str | None  # the first active theme, else the first theme
+    active: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    policy: PortfolioPolicy
+    now: datetime
+    today: date
+    items: Sequence[WorkItem]
+    by_key: Mapping[ItemKey, WorkItem]
+    by_cell: Mapping[Cell, Sequence[WorkItem]]
+    outside: Sequence[WorkItem]  # unmapped, or in a state the Kanban does not have
+    state_index: Mapping[str, int]
+    epic_of: Mapping[ItemKey, WorkItem]  # feature -> its parent epic, where both are known
+    assignments: Mapping[ItemKey, ThemeAssignment]
+    views: Mapping[tuple[str, ...], ThemeView]
+    themes: Mapping[str, Theme]
+    status: Mapping[str, ThemeStatus]
+    entered: Mapping[ItemKey, datetime]  # from the history: when the item entered its status
+
+    def rule(self, rule_id: str) -> RuleConfig | None:
+        """The rule's configuration, or None when it is turned off."""
+        config = self.policy.rule(rule_id)
+        return config if config.enabled else None
+
+    def active_states(self, config: RuleConfig) -> tuple[str, ...]:
+        states = self.policy.active_states
+        return states if config.active_states is None else config.active_states
+
+    def in_states(
+        self, states: Iterable[str], levels: Iterable[Level] = tuple(Level)
+    ) -> list[WorkItem]:
+        wanted = tuple(levels)
+        found: list[WorkItem] = []
+        for state in states:
+            for level in wanted:
+                found += self.cell(state, level)
+        return found
+
+    def selected(self, config: RuleConfig, only: Level | None = None) -> list[WorkItem]:
+        """Active items as the rule counts them: its states and levels (or just `only`)."""
+        levels = [level for level in config.levels if only is None or level is only]
+        return self.in_states(self.active_states(config), levels)
+
+    def cell(self, state: str, level: Level) -> Sequence[WorkItem]:
+        return self.by_cell.get((state, level), ())
+
+    def find(self, ref: ItemRef | None) -> WorkItem | None:
+        return None if ref is None else self.by_key.get((ref.source, ref.key))
+
+    def epic(self, feature: WorkItem) -> WorkItem | None:
+        return self.epic_of.get((feature.source, feature.key))
+
+    def assignment(self, item: WorkItem) -> ThemeAssignment:
+        return self.assignments.get((item.source, item.key), NO_MATCH)
+
+    def view(self, item: WorkItem) -> ThemeView:
+        return self.views[self.assignment(item).themes]
+
+    def item_finding(
+        self,
+        rule: str,
+        config: RuleConfig,
+        item: WorkItem,
+        message: str,
+        evidence: Mapping[str, JsonValue],
+        *identity: str,
+    ) -> Finding:
+        """A finding about one item: its scope carries the item's theme and value stream."""
+        assignment = self.assignments.get((item.source, item.key), NO_MATCH)
+        return Finding(
+            rule=rule,
+            severity=config.severity,
+            fingerprint=fingerprint(rule, item.source, item.key, *identity),
+            message=message,
+            subject=Subject(item.source, item.key, item.title, item.url),
+            scope=Scope(
+                item.state, item.level, item.value_stream, self.views[assignment.themes].primary
+            ),
+            evidence={
+                "item": item.key,
+                "source": item.source,
+                "state": item.state,
+                "themes": list(assignment.themes),
+                "theme_reason": assignment.reason,
+                **evidence,
+            },
+        )
+
+    def scope_finding(
+        self,
+        rule: str,
+        config: RuleConfig,
+        scope: Scope,
+        message: str,
+        evidence: Mapping[str, JsonValue],
+    ) -> Finding:
+        """A finding about a state, level, value stream or theme rather than one item."""
+        identity = (
+            scope.state,
+            scope.level.value if scope.level is not None else None,
+            scope.value_stream,
+            scope.theme,
+        )
+        return Finding(
+            rule=rule,
+            severity=config.severity,
+            fingerprint=fingerprint(rule, *("" if part is None else part for part in identity)),
+            message=message,
+            scope=scope,
+            evidence=dict(evidence),
+        )
+
+
+def build_context(
+    items: Sequence[WorkItem],
+    policy: PortfolioPolicy,
+    now: datetime,
+    history: Sequence[StateChange],
+) -> Context:
+    by_key = _unique(items)
+    unique = list(by_key.values())
+    state_index = {state.name: index for index, state in enumerate(policy.states)}
+    by_cell: dict[Cell, list[WorkItem]] = {}
+    outside: list[WorkItem] = []
+    for item in unique:
+        if item.state in state_index:
+            by_cell.setdefault((item.state, item.level), []).append(item)
+        else:
+            outside.append(item)
+    today = _today(now, policy.timezone)
+    status = {theme.key: theme_status(theme, today) for theme in policy.themes}
+    epic_of = _epics(unique, by_key)
+    assignments = assign_themes(unique, policy.themes, epic_of)
+    return Context(
+        policy=policy,
+        now=now,
+        today=today,
+        items=unique,
+        by_key=by_key,
+        by_cell=by_cell,
+        outside=outside,
+        state_index=state_index,
+        epic_of=epic_of,
+        assignments=assignments,
+        views=_views(assignments.values(), status),
+        themes={theme.key: theme for theme in policy.themes},
+        status=status,
+        entered=_entered(history, by_key),
+    )
+
+
+def _unique(items: Sequence[WorkItem]) -> dict[ItemKey, WorkItem]:
+    """Items by source and key. Of duplicates the most recently updated stays (ties broken on
+    content), so the outcome does not depend on the input order."""
+    by_key: dict[ItemKey, WorkItem] = {}
+    for item in items:
+        key = (item.source, item.key)
+        kept = by_key.get(key)
+        if kept is None or (item.updated, repr(item)) > (kept.updated, repr(kept)):
+            by_key[key] = item
+    return by_key
+
+
+def _epics(
+    items: Sequence[WorkItem], by_key: Mapping[ItemKey, WorkItem]
+) -> dict[ItemKey, WorkItem]:
+    """Each feature's parent epic, looked up by source and key (it may be in another source)."""
+    epics: dict[ItemKey, WorkItem] = {}
+    for item in items:
+        ref = item.parent
+        if ref is None or item.level is not Level.FEATURE:
+            continue
+        parent = by_key.get((ref.source, ref.key))
+        if parent is not None and parent.level is Level.EPIC:
+            epics[(item.source, item.key)] = parent
+    return epics
+
+
+def _views(
+    assignments: Iterable[ThemeAssignment], status: Mapping[str, ThemeStatus]
+) -> dict[tuple[str, ...], ThemeView]:
+    views: dict[tuple[str, ...], ThemeView] = {(): ThemeView(Alignment.UNALIGNED, None, ())}
+    for assignment in assignments:
+        themes = assignment.themes
+        if themes in views:
+            continue
+        active = tuple(key for key in themes if status[key] is ThemeStatus.ACTIVE)
+        if active:
+            alignment = Alignment.ALIGNED
+        elif any(status[key] is ThemeStatus.RETIRED for key in themes):
+            alignment = Alignment.RETIRED
+        else:
+            alignment = Alignment.UNALIGNED
+        views[themes] = ThemeView(alignment, active[0] if active else themes[0], active)
+    return views
+
+
+def _today(now: datetime, timezone: str) -> date:
+    """`now`'s date in the portfolio's time zone: a theme ending today is active all day there."""
+    if now.tzinfo is None:
+        return now.date()
+    return now.astimezone(ZoneInfo(timezone)).date()
+
+
+def _entered(
+    history: Sequence[StateChange], by_key: Mapping[ItemKey, WorkItem]
+) -> dict[ItemKey, datetime]:
+    """When each item last moved into its current tracker status, where the history says."""
+    entered: dict[ItemKey, datetime] = {}
+    for change in history:
+        key = (change.source, change.key)
+        item = by_key.get(key)
+        if item is None or change.to_status != item.status:
+            continue
+        known = entered.get(key)
+        if known is None or change.at > known:
+            entered[key] = change.at
+    return entered
+
+
+class RefMapping(Mapping[ItemRef, ThemeAssignment]):
+    """The assignments keyed by `ItemRef`, built on demand from the internal tuple-keyed dict."""
+
+    def __init__(self, by_key: Mapping[ItemKey, ThemeAssignment]) -> None:
+        self._by_key = by_key
+
+    def __getitem__(self, ref: ItemRef) -> ThemeAssignment:
+        return self._by_key[(ref.source, ref.key)]
+
+    def __iter__(self) -> Iterator[ItemRef]:
+        return (ItemRef(source, key) for source, key in self._by_key)
+
+    def __len__(self) -> int:
+        return len(self._by_key)
+
+    def __contains__(self, ref: object) -> bool:
+        return isinstance(ref, ItemRef) and (ref.source, ref.key) in self._by_key
+
+
+def days_between(later: datetime, earlier: datetime) -> float:
+    return (later - earlier).total_seconds() / SECONDS_PER_DAY
+
+
+def keys(items: Iterable[WorkItem]) -> list[JsonValue]:
+    """Item references (`source:key`) for evidence, sorted and capped at LIST_LIMIT."""
+    first = heapq.nsmallest(LIST_LIMIT, items, key=lambda item: (item.source, item.key))
+    return [f"{item.source}:{item.key}" for item in first]
+
+
+def describe(item: WorkItem) -> str:
+    """'Epic PORT-12 (Implementing)': how messages name an item (titles stay in the subject)."""
+    return f"{item.level.value.capitalize()} {item.key} ({item.state})"
+
+
+def ref_name(ref: ItemRef, seen_from: str) -> str:
+    """An item's key, qualified with its source when that differs from the viewer's."""
+    return ref.key if ref.source == seen_from else str(ref)

@@ -1,0 +1,98 @@
+"""Checks across the epic → feature hierarchy: `orphan-feature`, `theme-mismatch`,
+`premature-start`. Parents are looked up by source and key, so an epic may live in another
+source than its features."""
+
+from __future__ import annotations
+
+from lpmsync.analysis.context import Context, describe, ref_name
+from lpmsync.domain.findings import Finding, JsonValue, RuleId
+from lpmsync.domain.model import Level
+
+
+def hierarchy_findings(ctx: Context) -> list[Finding]:
+    return [*_orphans(ctx), *_mismatches(ctx), *_premature(ctx)]
+
+
+def _orphans(ctx: Context) -> list[Finding]:
+    config = ctx.rule(RuleId.ORPHAN_FEATURE)
+    if config is None:
+        return []
+    findings = []
+    for feature in ctx.selected(config, only=Level.FEATURE):
+        if ctx.epic(feature) is not None:
+            continue
+        parent = feature.parent
+        found = ctx.find(parent)
+        if parent is None:
+            why = "has no parent epic"
+        elif found is None:
+            why = f"has parent {ref_name(parent, feature.source)}, which is not in the portfolio"
+        else:
+            why = f"has parent {ref_name(parent, feature.source)}, which is not an epic"
+        evidence: dict[str, JsonValue] = {
+            "parent": str(parent) if parent is not None else None,
+            "parent_found": found is not None,
+            "parent_level": found.level.value if found is not None else None,
+        }
+        findings.append(
+            ctx.item_finding(
+                RuleId.ORPHAN_FEATURE, config, feature, f"{describe(feature)} {why}", evidence
+            )
+        )
+    return findings
+
+
+def _mismatches(ctx: Context) -> list[Finding]:
+    config = ctx.rule(RuleId.THEME_MISMATCH)
+    if config is None:
+        return []
+    findings = []
+    for feature in ctx.selected(config, only=Level.FEATURE):
+        epic = ctx.epic(feature)
+        own = ctx.assignment(feature)
+        if epic is None or own.inherited_from is not None or not own.themes:
+            continue
+        theirs = ctx.assignment(epic)
+        if not theirs.themes or set(own.themes) & set(theirs.themes):
+            continue
+        epic_name = ref_name(epic.ref, feature.source)
+        message = (
+            f"{describe(feature)} serves {', '.join(own.themes)} "
+            f"but its epic {epic_name} serves {', '.join(theirs.themes)}"
+        )
+        evidence: dict[str, JsonValue] = {
+            "epic": str(epic.ref),
+            "epic_themes": list(theirs.themes),
+            "epic_theme_reason": theirs.reason,
+        }
+        findings.append(ctx.item_finding(RuleId.THEME_MISMATCH, config, feature, message, evidence))
+    return findings
+
+
+def _premature(ctx: Context) -> list[Finding]:
+    config = ctx.rule(RuleId.PREMATURE_START)
+    if config is None or Level.FEATURE not in config.levels:
+        return []
+    approved = ctx.state_index.get(config.approved_state)
+    if approved is None:
+        return []
+    findings = []
+    for feature in ctx.cell(config.start_state, Level.FEATURE):
+        epic = ctx.epic(feature)
+        epic_at = ctx.state_index.get(epic.state) if epic is not None else None
+        if epic is None or epic_at is None or epic_at > approved:
+            continue
+        message = (
+            f"{describe(feature)} started while its epic {ref_name(epic.ref, feature.source)} "
+            f"is in {epic.state}, not yet past {config.approved_state}"
+        )
+        evidence: dict[str, JsonValue] = {
+            "epic": str(epic.ref),
+            "epic_state": epic.state,
+            "start_state": config.start_state,
+            "approved_state": config.approved_state,
+        }
+        findings.append(
+            ctx.item_finding(RuleId.PREMATURE_START, config, feature, message, evidence)
+        )
+    return findings

@@ -1,0 +1,103 @@
+"""The report's JSON form: a documented, stable interface (docs/report.md).
+
+Keys are only ever added within a `version`; renaming or removing one bumps it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from lpmsync.domain.findings import Finding, JsonValue
+from lpmsync.domain.policies import PortfolioPolicy
+from lpmsync.domain.report import AllocationRow, Analysis, ItemAge, WipRow
+
+REPORT_VERSION = 1
+_DIGITS = 4  # shares and rates are rounded to this many decimal places
+
+
+def report_json(
+    analysis: Analysis, policy: PortfolioPolicy, generated_at: datetime
+) -> dict[str, Any]:
+    """The whole report as JSON-ready data (dicts, lists, str, int, float, bool, None)."""
+    return {
+        "version": REPORT_VERSION,
+        "generated_at": generated_at.isoformat(),
+        "portfolio": policy.name,
+        "items": analysis.items_count,
+        "active_items": analysis.active_count,
+        "alignment_rate": round(analysis.alignment_rate, _DIGITS),
+        "findings": [finding_json(finding) for finding in analysis.findings],
+        "allocation": [_allocation(row) for row in analysis.allocation],
+        "wip": [_wip(row) for row in analysis.wip],
+        "oldest": {state: [_age(age) for age in ages] for state, ages in analysis.oldest.items()},
+        "unmapped": [
+            {"source": item.source, "key": item.key, "status": item.status}
+            for item in analysis.unmapped
+        ],
+    }
+
+
+def finding_json(finding: Finding) -> dict[str, JsonValue]:
+    """One finding as `{rule, severity, fingerprint, subject, scope, message, evidence}`."""
+    subject = finding.subject
+    scope = finding.scope
+    return {
+        "rule": finding.rule,
+        "severity": finding.severity.value,
+        "fingerprint": finding.fingerprint,
+        "subject": None
+        if subject is None
+        else {
+            "source": subject.source,
+            "key": subject.key,
+            "title": subject.title,
+            "url": subject.url,
+        },
+        "scope": {
+            "state": scope.state,
+            "level": scope.level.value if scope.level is not None else None,
+            "value_stream": scope.value_stream,
+            "theme": scope.theme,
+        },
+        "message": finding.message,
+        "evidence": dict(finding.evidence),
+    }
+
+
+def _allocation(row: AllocationRow) -> dict[str, JsonValue]:
+    return {
+        "theme": row.theme,
+        "name": row.name,
+        "target_share": row.target_share,
+        "actual_share": round(row.actual_share, _DIGITS),
+        "weight": row.weight,
+        "retired": row.retired,
+        "active": row.active,
+    }
+
+
+def _wip(row: WipRow) -> dict[str, JsonValue]:
+    return {
+        "state": row.state,
+        "level": row.level.value,
+        "value_stream": row.value_stream,
+        "count": row.count,
+        "limit": row.limit,
+        "min": row.min,
+    }
+
+
+def _age(age: ItemAge) -> dict[str, JsonValue]:
+    return {
+        "source": age.source,
+        "key": age.key,
+        "title": age.title,
+        "url": age.url,
+        "level": age.level.value,
+        "since": age.since.isoformat(),
+        "since_source": age.since_source,
+        "days": age.days,
+        "theme": age.theme,
+        "value_stream": age.value_stream,
+    }
