@@ -1,0 +1,165 @@
+"""Findings → lifecycle → outbox → sender → the sandbox Slack over real HTTP, on SQLite and
+PostgreSQL: fire, hold, repeat, resolve (chat.update + thread reply), and no duplicates across
+restarts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+
+from lpmsync.domain.alerts import AlertStatus, Silence
+from lpmsync.domain.findings import Finding, RuleId, Scope, Severity, Subject
+from lpmsync.domain.model import Level
+from lpmsync.domain.routing import QuietWindow, RouteRule, RoutingPolicy
+from lpmsync.notify.lifecycle import evaluate
+from lpmsync.notify.render import SlackRenderer
+from lpmsync.services.notify import notify_findings, routing_policy
+from lpmsync.services.send import drain_outbox
+from lpmsync.store import SqlStore, open_store
+from tests.integration.notify_support import (
+    T0,
+    FakeClock,
+    Slack,
+    fresh,
+    serve_slack,
+    settings_for,
+)
+
+
+def unaligned(key: str, theme: str | None = None, title: str | None = None) -> Finding:
+    return Finding(
+        rule=RuleId.UNALIGNED,
+        severity=Severity.WARNING,
+        fingerprint=f"unaligned:jira:{key}",
+        message=f"{key} serves no active theme",
+        subject=Subject("jira", key, title or f"Epic {key}", f"https://jira.example/browse/{key}"),
+        scope=Scope(state="Implementing", level=Level.EPIC, theme=theme),
+        evidence={"theme_reason": "no theme matched"},
+    )
+
+
+@pytest.fixture(scope="module")
+def running_slack() -> Iterator[Slack]:
+    yield from serve_slack()
+
+
+@pytest.fixture
+def slack(running_slack: Slack) -> Slack:
+    return fresh(running_slack)
+
+
+@pytest.fixture
+def policy(tmp_path: Path, slack: Slack) -> RoutingPolicy:
+    return routing_policy(settings_for(tmp_path, slack.base_url))
+
+
+def test_fire_repeat_resolve_reaches_slack_once_each(
+    store: SqlStore, slack: Slack, policy: RoutingPolicy
+) -> None:
+    clock = FakeClock()
+    sender = slack.sender()
+    findings = [unaligned("P-1", theme="cx", title="<!channel> urgent"), unaligned("P-2")]
+
+    fired = notify_findings(store, findings, policy, clock())
+    assert fired.enqueued == 2
+    assert drain_outbox(store, sender, clock).sent == 2
+    [cx_post] = slack.workspace.top_level("C0CXTEAM")
+    assert len(slack.workspace.top_level("C0PORTFOLIO")) == 1
+    assert "<@U0CXOWNER>" in str(cx_post.blocks) and "<!channel>" not in str(cx_post.blocks)
+    assert "&lt;!channel&gt; urgent" in str(cx_post.blocks)
+    states = {s.fingerprint: s for s in store.alerts.load_all()}
+    assert states["unaligned:jira:P-1"].message_ts == cx_post.ts
+    assert states["unaligned:jira:P-2"].channel == "C0PORTFOLIO"
+
+    clock.now = T0 + timedelta(hours=1)
+    assert notify_findings(store, findings, policy, clock()).enqueued == 0
+    assert drain_outbox(store, sender, clock).sent == 0
+
+    clock.now = T0 + timedelta(hours=24)
+    assert notify_findings(store, findings, policy, clock()).enqueued == 2
+    assert drain_outbox(store, sender, clock).sent == 2
+    first, repeat = slack.workspace.top_level("C0CXTEAM")
+    assert "Still firing since" in str(repeat.blocks)
+
+    clock.now = T0 + timedelta(hours=26)
+    resolved = notify_findings(store, findings[1:], policy, clock())
+    assert resolved.enqueued == 2 and resolved.resolved == 1
+    assert drain_outbox(store, sender, clock).sent == 2
+    edited = slack.workspace.message("C0CXTEAM", repeat.ts)
+    assert edited is not None and edited.text.startswith("✅")
+    assert len(edited.history) == 1  # edited once, in place
+    [reply] = slack.workspace.replies("C0CXTEAM", repeat.ts)
+    assert reply.text == "Resolved: P-1"
+    assert slack.workspace.message("C0CXTEAM", first.ts) == first  # older post untouched
+    assert slack.calls("chat.update") == 1 and slack.calls("chat.postMessage") == 5
+    gone = next(s for s in store.alerts.load_all() if s.fingerprint == "unaligned:jira:P-1")
+    assert gone.status is AlertStatus.RESOLVED and gone.resolved_at == clock.now
+
+
+def test_restarts_send_nothing_twice(store_url: str, slack: Slack, policy: RoutingPolicy) -> None:
+    clock = FakeClock()
+    findings = [unaligned("P-1"), unaligned("P-2"), unaligned("P-3", theme="cx")]
+    first = open_store(store_url)
+    # A check that enqueued its messages and died before saving the alert states.
+    lost = evaluate(
+        findings,
+        first.alerts.load_all(),
+        silences=(),
+        policy=policy,
+        now=clock(),
+        renderer=SlackRenderer(),
+    )
+    assert first.outbox.enqueue(lost.messages, clock()) == 2
+    first.close()
+
+    clock.now = T0 + timedelta(minutes=15)
+    second = open_store(store_url)
+    assert notify_findings(second, findings, policy, clock()).enqueued == 0
+    assert drain_outbox(second, slack.sender(), clock).sent == 2
+    second.close()
+
+    clock.now = T0 + timedelta(minutes=30)
+    third = open_store(store_url)
+    assert notify_findings(third, findings, policy, clock()).enqueued == 0
+    assert drain_outbox(third, slack.sender(), clock).sent == 0
+    assert all(s.message_ts for s in third.alerts.load_all())
+    third.close()
+    assert len(slack.workspace.messages()) == 2
+
+
+def test_silenced_alerts_stay_quiet_and_dry_runs_write_nothing(
+    store: SqlStore, slack: Slack, policy: RoutingPolicy
+) -> None:
+    store.silences.add(
+        Silence(None, RuleId.UNALIGNED, {"theme": "cx"}, T0 + timedelta(days=1), "known", T0)
+    )
+    findings = [unaligned("P-1", theme="cx"), unaligned("P-2")]
+    preview = notify_findings(store, findings, policy, T0, dry_run=True)
+    assert preview.dry_run and len(preview.messages) == 1 and preview.enqueued == 0
+    assert store.outbox.depth() == 0 and store.alerts.load_all() == []
+
+    outcome = notify_findings(store, findings, policy, T0)
+    assert outcome.enqueued == 1 and outcome.firing == 2
+    assert drain_outbox(store, slack.sender(), FakeClock()).sent == 1
+    assert [m.channel for m in slack.workspace.messages()] == ["C0PORTFOLIO"]
+
+
+def test_quiet_hours_hold_messages_in_the_outbox_until_the_window_opens(
+    store: SqlStore, slack: Slack, policy: RoutingPolicy
+) -> None:
+    night = QuietWindow(start=time(19, 0), end=time(8, 0), weekends=True)
+    quiet = replace(policy, routes=(RouteRule(channel="C0FLOW", quiet_hours=night),))
+    friday_night = FakeClock(datetime(2026, 11, 20, 21, 0, tzinfo=UTC))  # 22:00 in Berlin
+    assert notify_findings(store, [unaligned("P-1")], quiet, friday_night()).enqueued == 1
+    assert drain_outbox(store, slack.sender(), friday_night).sent == 0
+    assert store.outbox.depth() == 1
+
+    monday = FakeClock(datetime(2026, 11, 23, 6, 59, tzinfo=UTC))  # 07:59 in Berlin
+    assert drain_outbox(store, slack.sender(), monday).sent == 0
+    monday.now += timedelta(minutes=1)
+    assert drain_outbox(store, slack.sender(), monday).sent == 1
+    assert [m.channel for m in slack.workspace.messages()] == ["C0FLOW"]
