@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, HttpUrl, field_validator
 
@@ -63,6 +64,17 @@ class JiraSource(StrictModel):
     overlap_minutes: int = Field(default=5, ge=0)
     timeout_seconds: float = Field(default=30.0, gt=0)
     max_attempts: int = Field(default=5, ge=1)
+    jql_time_zone: str | None = None  # the API user's Jira time zone (IANA); None: learn it
+
+    @field_validator("jql_time_zone")
+    @classmethod
+    def _check_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {value!r}; expected an IANA name") from None
+        return value
 
     @field_validator("email_env", "token_env")
     @classmethod

@@ -1,0 +1,152 @@
+"""The Jira connector (Cloud and Data Center): `JiraConnector.from_config(config, context)`.
+
+Building a connector sends nothing (so one unreachable site cannot stop the others from being
+built); the first `pages()` call discovers the site once: `serverInfo` (is it the deployment the
+config says?) and, when the config names fields, the field list. See docs/jira.md.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from datetime import timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo
+
+from lpmsync.connectors.jira_cloud import CloudFetcher
+from lpmsync.connectors.jira_cursor import Plan, fingerprint, make_plan
+from lpmsync.connectors.jira_dc import DataCenterFetcher
+from lpmsync.connectors.jira_fetch import Fetcher
+from lpmsync.connectors.jira_fields import needs_field_list, resolve
+from lpmsync.connectors.jira_http import JiraAuth, JiraHttp
+from lpmsync.connectors.jira_jql import DST_MARGIN_MINUTES, SAFE_ZONE, since_literal
+from lpmsync.connectors.jira_mapping import MappingConfig
+from lpmsync.connectors.jira_pages import PageBuilder
+from lpmsync.connectors.registry import ConnectorContext
+from lpmsync.connectors.retry import RetryableError, RetryPolicy
+from lpmsync.domain.sync import SyncPage, SyncRequest
+from lpmsync.errors import ConfigError, FatalConnectorError
+from lpmsync.settings import JiraSource, read_secret
+
+log = logging.getLogger("lpmsync.connectors.jira")
+
+_DEPLOYMENT_TYPES = {"cloud": {"Cloud"}, "datacenter": {"Server", "DataCenter", "Data Center"}}
+
+
+class JiraConnector:
+    """One configured Jira site and JQL scope."""
+
+    def __init__(self, config: JiraSource, http: JiraHttp) -> None:
+        self._config = config
+        self._http = http
+        self._fetcher: Fetcher | None = None
+        self._mapping: MappingConfig | None = None
+        self._config_id = fingerprint(
+            {
+                "url": str(config.url),
+                "deployment": config.deployment,
+                "jql": config.jql,
+                "issue_types": {name: level.value for name, level in config.issue_types.items()},
+                "statuses": dict(config.statuses),
+                "fields": config.fields.model_dump(mode="json"),
+            }
+        )
+
+    @classmethod
+    def from_config(cls, config: JiraSource, context: ConnectorContext) -> JiraConnector:
+        prefix = f"sources.{config.name}"
+        token = read_secret(config.token_env, context.environ, key=f"{prefix}.token_env")
+        email: str | None = None
+        if config.deployment == "cloud":
+            if not config.email_env:
+                raise ConfigError(
+                    "Jira Cloud needs email_env (Basic auth is e-mail + API token)",
+                    key=f"{prefix}.email_env",
+                )
+            secret = read_secret(config.email_env, context.environ, key=f"{prefix}.email_env")
+            email = secret.get_secret_value()
+        env_names = tuple(name for name in (config.email_env, config.token_env) if name)
+        policy = RetryPolicy(
+            max_attempts=config.max_attempts,
+            sleep=context.sleep or time.sleep,
+            on_retry=lambda attempt, wait, error: _log_retry(config.name, attempt, wait, error),
+        )
+        http = JiraHttp(
+            source=config.name,
+            url=str(config.url),
+            auth=JiraAuth(token.get_secret_value(), email, env_names),
+            timeout=config.timeout_seconds,
+            policy=policy,
+            pool_size=config.parallelism + 2,
+        )
+        return cls(config, http)
+
+    @property
+    def source(self) -> str:
+        return self._config.name
+
+    @property
+    def requests_made(self) -> int:
+        return self._http.requests_made
+
+    def close(self) -> None:
+        self._http.close()
+
+    def pages(self, request: SyncRequest) -> Iterator[SyncPage]:
+        """Pages in commit order; the last one carries the scope and the new watermark."""
+        reported = self._http.requests_made
+        fetcher, mapping = self._discover()
+        plan = make_plan(request, self._config_id)
+        zone, margin = self._zone(plan)
+        overlap = self._config.overlap_minutes + margin
+        since = plan.since
+        literal = since_literal(since, overlap, zone) if since is not None else None
+        log.info("source %s: %s sync (since %s)", self.source, plan.mode.value, literal)
+        builder = PageBuilder(plan, mapping, overlap, lambda: self._http.requests_made, reported)
+        for event in fetcher.run(plan, literal):
+            page = builder.handle(event)
+            if page is not None:
+                yield page
+        yield builder.final()
+
+    def _discover(self) -> tuple[Fetcher, MappingConfig]:
+        if self._fetcher is not None and self._mapping is not None:
+            return self._fetcher, self._mapping
+        config, http = self._config, self._http
+        self._check_deployment(http.server_info().get("deploymentType"))
+        field_ids = resolve(config, http.fields() if needs_field_list(config) else [])
+        self._mapping = MappingConfig(
+            source=config.name,
+            base_url=str(config.url).rstrip("/"),
+            issue_types=config.issue_types,
+            statuses=config.statuses,
+            fields=field_ids,
+            value_stream_source=config.fields.value_stream.source,
+            value_stream_prefix=config.fields.value_stream.prefix,
+        )
+        fetcher_class = CloudFetcher if config.deployment == "cloud" else DataCenterFetcher
+        self._fetcher = fetcher_class(http, config.jql, field_ids.requested(), config.parallelism)
+        return self._fetcher, self._mapping
+
+    def _check_deployment(self, deployment_type: object) -> None:
+        expected = _DEPLOYMENT_TYPES[self._config.deployment]
+        if isinstance(deployment_type, str) and deployment_type not in expected:
+            raise FatalConnectorError(
+                f"{self._config.url} is a Jira {deployment_type} site but the source says "
+                f"deployment: {self._config.deployment}",
+                source=self.source,
+            )
+
+    def _zone(self, plan: Plan) -> tuple[tzinfo, int]:
+        """The zone JQL literals are read in, and any extra overlap its uncertainty needs."""
+        if self._config.jql_time_zone:
+            return ZoneInfo(self._config.jql_time_zone), 0
+        offset = plan.previous.utc_offset
+        if offset is None:
+            return SAFE_ZONE, 0
+        # Learned from Jira's timestamps: right today, but a daylight saving change may move it.
+        return timezone(timedelta(minutes=offset)), DST_MARGIN_MINUTES
+
+
+def _log_retry(source: str, attempt: int, wait: float, error: RetryableError) -> None:
+    log.warning("source %s: %s; retry %d in %.1fs", source, error, attempt, wait)

@@ -1,0 +1,191 @@
+"""Jira Cloud at the request floor.
+
+1. List every key in scope: `POST /rest/api/3/search/jql`, keys only, 5000 a page, following
+   `nextPageToken` (the search has no total and no offset; `/rest/api/3/search` answers 410).
+2. Incremental: one more search for issues updated since the watermark (with `updated`, so an
+   issue the overlap re-reads unchanged is not fetched again).
+3. Fetch fields with `POST /rest/api/3/issue/bulkfetch` (100 ids) and status history with
+   `POST /rest/api/3/changelog/bulkfetch` (1000 ids, `fieldIds: ["status"]`, paged by token),
+   several calls in flight, results in order.
+
+A full sync of N issues costs ceil(N/5000) + ceil(N/100) + ceil(N/1000) requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from lpmsync.connectors.base import ordered_parallel_map
+from lpmsync.connectors.jira_cursor import Mode, Plan, keys_to_fetch, unchanged
+from lpmsync.connectors.jira_fetch import Event, Listing, RawBatch, Started, chunks, text
+from lpmsync.connectors.jira_http import JiraHttp
+from lpmsync.connectors.jira_jql import changed_jql, scope_jql
+from lpmsync.connectors.jira_values import MalformedValueError, parse_datetime
+from lpmsync.errors import FatalConnectorError
+
+SEARCH = "/rest/api/3/search/jql"
+BULK_ISSUES = "/rest/api/3/issue/bulkfetch"
+BULK_CHANGELOGS = "/rest/api/3/changelog/bulkfetch"
+
+LIST_PAGE = 5000  # the search's maximum for keys only
+ISSUE_BATCH = 100  # bulkfetch's maximum
+CHANGELOG_BATCH = 1000  # changelog/bulkfetch's maximum
+CHANGELOG_PAGE = 10000  # histories per changelog page: one page per batch in practice
+
+
+@dataclass(frozen=True)
+class _Found:
+    key: str
+    id: str
+    updated: datetime | None = None
+
+
+@dataclass(frozen=True)
+class _Task:
+    """One bulk call: the changelogs of up to 1000 issues, or the fields of up to 100."""
+
+    changelog: bool
+    ids: Sequence[str]
+    keys: Sequence[str]
+
+
+class CloudFetcher:
+    def __init__(self, http: JiraHttp, jql: str, fields: Sequence[str], parallelism: int) -> None:
+        self._http = http
+        self._jql = jql
+        self._fields = list(fields)
+        self._parallelism = parallelism
+
+    def run(self, plan: Plan, since: str | None) -> Iterator[Event]:
+        found, started = self._search(scope_jql(self._jql), ["key"])
+        yield Started(started)
+        listed = [one.key for one in found]
+        yield Listing(tuple(listed))
+        changed: list[str] = []
+        if plan.mode is not Mode.FULL and since is not None:
+            recent, _ = self._search(changed_jql(self._jql, since), ["updated"])
+            changed = [
+                one.key for one in recent if not unchanged(plan.previous.seen, one.key, one.updated)
+            ]
+        ids = {one.key: one.id for one in found}
+        keys = keys_to_fetch(plan, listed, changed)
+        yield from self._fetch([ids[key] for key in keys], keys)
+
+    # -- searches ----------------------------------------------------------------------------
+
+    def _search(self, jql: str, fields: list[str]) -> tuple[list[_Found], datetime | None]:
+        """Every issue `jql` finds (deduplicated, in order) and the server's clock at the start."""
+        found: dict[str, _Found] = {}
+        token: str | None = None
+        started: datetime | None = None
+        while True:
+            body: dict[str, Any] = {"jql": jql, "fields": fields, "maxResults": LIST_PAGE}
+            if token:
+                body["nextPageToken"] = token
+            reply = self._http.post(SEARCH, body)
+            started = started or reply.server_time
+            page = reply.data if isinstance(reply.data, Mapping) else {}
+            for issue in page.get("issues") or ():
+                one = _found(issue, self._http.url)
+                found.setdefault(one.key, one)
+            next_token = page.get("nextPageToken")
+            if page.get("isLast") is True or not next_token:
+                return list(found.values()), started
+            if next_token == token:  # a server that repeats itself would loop forever
+                raise FatalConnectorError(
+                    f"{SEARCH} on {self._http.url} returned the same nextPageToken twice",
+                    source=self._http.source,
+                )
+            token = str(next_token)
+
+    # -- bulk fetches ------------------------------------------------------------------------
+
+    def _fetch(self, ids: Sequence[str], keys: Sequence[str]) -> Iterator[RawBatch]:
+        histories: Mapping[str, Sequence[Any]] = {}
+        results = ordered_parallel_map(self._call, _tasks(ids, keys), self._parallelism)
+        for task, result in results:
+            if task.changelog:
+                histories = result
+                continue
+            issues, errors = result
+            wanted = {text(issue.get("id")) for issue in issues if isinstance(issue, Mapping)}
+            yield RawBatch(
+                keys=tuple(task.keys),
+                issues=issues,
+                histories={ident: histories.get(ident, ()) for ident in wanted if ident},
+                errors=errors,
+            )
+
+    def _call(self, task: _Task) -> tuple[_Task, Any]:
+        if task.changelog:
+            return task, self._changelogs(task.ids)
+        return task, self._issues(task.ids, task.keys)
+
+    def _issues(self, ids: Sequence[str], keys: Sequence[str]) -> tuple[list[Any], dict[str, str]]:
+        reply = self._http.post(BULK_ISSUES, {"issueIdsOrKeys": list(ids), "fields": self._fields})
+        data = reply.data if isinstance(reply.data, Mapping) else {}
+        key_of = dict(zip(ids, keys, strict=True))
+        errors: dict[str, str] = {}
+        for error in data.get("issueErrors") or ():
+            ident = text(error.get("id")) if isinstance(error, Mapping) else None
+            if ident in key_of:
+                errors[key_of[ident]] = str(error.get("errorMessage") or "no reason given")
+        issues = data.get("issues")
+        return (list(issues) if isinstance(issues, list) else []), errors
+
+    def _changelogs(self, ids: Sequence[str]) -> dict[str, list[Any]]:
+        """Status changelogs by issue id, every page of them."""
+        found: dict[str, list[Any]] = {}
+        token: str | None = None
+        while True:
+            body: dict[str, Any] = {
+                "issueIdsOrKeys": list(ids),
+                "fieldIds": ["status"],
+                "maxResults": CHANGELOG_PAGE,
+            }
+            if token:
+                body["nextPageToken"] = token
+            data = self._http.post(BULK_CHANGELOGS, body).data
+            page = data if isinstance(data, Mapping) else {}
+            for entry in page.get("issueChangeLogs") or ():
+                ident = text(entry.get("issueId")) if isinstance(entry, Mapping) else None
+                if ident:
+                    found.setdefault(ident, []).extend(entry.get("changeHistories") or ())
+            next_token = page.get("nextPageToken")
+            if not next_token or next_token == token:
+                return found
+            token = str(next_token)
+
+
+def _tasks(ids: Sequence[str], keys: Sequence[str]) -> Iterator[_Task]:
+    """Per 1000 issues: their changelog call first, then their ten bulkfetch calls."""
+    for start in range(0, len(ids), CHANGELOG_BATCH):
+        chunk_ids = ids[start : start + CHANGELOG_BATCH]
+        chunk_keys = keys[start : start + CHANGELOG_BATCH]
+        yield _Task(True, chunk_ids, chunk_keys)
+        for batch_ids, batch_keys in zip(
+            chunks(chunk_ids, ISSUE_BATCH), chunks(chunk_keys, ISSUE_BATCH), strict=True
+        ):
+            yield _Task(False, batch_ids, batch_keys)
+
+
+def _found(issue: object, url: str) -> _Found:
+    if isinstance(issue, Mapping):
+        key, ident = text(issue.get("key")), text(issue.get("id"))
+        fields = issue.get("fields")
+        if key and ident:
+            return _Found(key, ident, _updated(fields))
+    # A listing without keys cannot say what is in scope; acting on it could delete everything.
+    raise FatalConnectorError(f"{SEARCH} on {url} returned an issue without an id or key")
+
+
+def _updated(fields: object) -> datetime | None:
+    if not isinstance(fields, Mapping) or "updated" not in fields:
+        return None
+    try:
+        return parse_datetime(fields.get("updated"), "updated")
+    except MalformedValueError:
+        return None

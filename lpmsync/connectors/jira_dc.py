@@ -1,0 +1,129 @@
+"""Jira Data Center through `POST /rest/api/2/search` with `startAt`.
+
+The server caps `maxResults` silently (admin setting, 1000 by default), so the first answer's
+`maxResults` is the page size that counts; once its `total` is known every other page is
+requested at once (bounded by `parallelism`). Issues come with `expand=changelog`, and the Epic
+Link custom field gives a feature its epic.
+
+- Full sync: one offset scan of the scope with every field: ceil(N / page) requests.
+- Incremental: a key listing (`fields: ["key"]`, for removals) + the issues updated since the
+  watermark, and issues new to the store fetched by key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from lpmsync.connectors.base import ordered_parallel_map
+from lpmsync.connectors.jira_cursor import Mode, Plan, keys_to_fetch
+from lpmsync.connectors.jira_fetch import Event, Listing, RawBatch, Started, chunks, text
+from lpmsync.connectors.jira_http import JiraHttp
+from lpmsync.connectors.jira_jql import changed_jql, keys_jql, scope_jql
+from lpmsync.errors import FatalConnectorError
+
+SEARCH = "/rest/api/2/search"
+ISSUE_PAGE = 1000  # asked for; the server may answer with fewer per page
+KEY_PAGE = 5000  # keys only: ask for more, the server caps it
+KEYS_PER_QUERY = 500  # `key in (...)` batches for issues fetched by key
+
+
+@dataclass(frozen=True)
+class _Page:
+    issues: list[Any]
+    total: int
+    size: int
+    server_time: datetime | None
+
+
+class DataCenterFetcher:
+    def __init__(self, http: JiraHttp, jql: str, fields: Sequence[str], parallelism: int) -> None:
+        self._http = http
+        self._jql = jql
+        self._fields = list(fields)
+        self._parallelism = parallelism
+
+    def run(self, plan: Plan, since: str | None) -> Iterator[Event]:
+        if plan.mode is Mode.FULL or since is None:
+            yield from self._scan()
+            return
+        pages = list(self._search_all(scope_jql(self._jql), ["key"], KEY_PAGE, expand=False))
+        yield Started(pages[0].server_time)
+        listed = list(
+            dict.fromkeys(key for page in pages for key in _listed_keys(page, self._http))
+        )
+        yield Listing(tuple(listed), complete=len(listed) >= pages[0].total)
+        fetched: set[str] = set()
+        for page in self._search_all(changed_jql(self._jql, since), self._fields, ISSUE_PAGE):
+            fetched.update(_keys(page.issues))
+            yield RawBatch(tuple(_keys(page.issues)), page.issues)
+        rest = [key for key in keys_to_fetch(plan, listed, fetched) if key not in fetched]
+        for batch in chunks(rest, KEYS_PER_QUERY):
+            for page in self._search_all(keys_jql(self._jql, batch), self._fields, ISSUE_PAGE):
+                yield RawBatch(tuple(batch), page.issues)
+
+    def _scan(self) -> Iterator[Event]:
+        """Every issue in scope with its fields and changelog: the listing comes last."""
+        seen: list[str] = []
+        total = 0
+        for index, page in enumerate(
+            self._search_all(scope_jql(self._jql), self._fields, ISSUE_PAGE)
+        ):
+            if index == 0:
+                total = page.total
+                yield Started(page.server_time)
+            keys = _keys(page.issues)
+            seen.extend(keys)
+            yield RawBatch(tuple(keys), page.issues)
+        distinct = tuple(dict.fromkeys(seen))
+        # Offsets shift when issues are deleted mid-scan: a short count means a key may have
+        # been skipped, and removals must then wait for a complete listing.
+        yield Listing(distinct, complete=len(distinct) >= total)
+
+    def _search_all(
+        self, jql: str, fields: list[str], asked: int, *, expand: bool = True
+    ) -> Iterator[_Page]:
+        """Every page of one search: the first alone (for `total` and the real page size), the
+        rest in parallel, yielded in order."""
+        first = self._search(jql, fields, 0, asked, expand)
+        yield first
+        starts = range(first.size, first.total, first.size) if first.size > 0 else range(0)
+        yield from ordered_parallel_map(
+            lambda start: self._search(jql, fields, start, first.size, expand),
+            starts,
+            self._parallelism,
+        )
+
+    def _search(self, jql: str, fields: list[str], start: int, size: int, expand: bool) -> _Page:
+        body: dict[str, Any] = {"jql": jql, "startAt": start, "maxResults": size, "fields": fields}
+        if expand:
+            body["expand"] = ["changelog"]
+        reply = self._http.post(SEARCH, body)
+        data = reply.data if isinstance(reply.data, Mapping) else {}
+        issues = data.get("issues")
+        issues = list(issues) if isinstance(issues, list) else []
+        total = data.get("total")
+        effective = data.get("maxResults")
+        return _Page(
+            issues=issues,
+            total=total if isinstance(total, int) else start + len(issues),
+            size=effective if isinstance(effective, int) and effective > 0 else len(issues),
+            server_time=reply.server_time,
+        )
+
+
+def _listed_keys(page: _Page, http: JiraHttp) -> list[str]:
+    keys = _keys(page.issues)
+    if len(keys) != len(page.issues):
+        # A listing without keys cannot say what is in scope; acting on it could delete all.
+        raise FatalConnectorError(
+            f"{SEARCH} on {http.url} returned an issue without a key", source=http.source
+        )
+    return keys
+
+
+def _keys(issues: Sequence[Any]) -> list[str]:
+    found = (text(issue.get("key")) for issue in issues if isinstance(issue, Mapping))
+    return [key for key in found if key]

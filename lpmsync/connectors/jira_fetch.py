@@ -1,0 +1,67 @@
+"""What the Cloud and Data Center fetchers tell the connector while a sync runs.
+
+A fetcher yields, in order: one `Started` (the server's clock when the first search answered),
+then `RawBatch`es of raw issues (each becomes one committed page), and one `Listing` (every key
+in scope) before or after the batches. The connector maps batches and decides cursors; the
+fetchers only speak HTTP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+from lpmsync.connectors.jira_cursor import Plan
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Started:
+    server_time: datetime | None
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Every key in scope, in Jira's key order. `complete` is False when the listing may have
+    missed keys (a Data Center offset scan that saw fewer issues than its `total`)."""
+
+    keys: tuple[str, ...]
+    complete: bool = True
+
+
+@dataclass(frozen=True)
+class RawBatch:
+    """Raw issues for one page. `keys` are the keys asked for, in listing order (the last one
+    marks how far a full sync got). `histories` are changelogs by issue id; None when each
+    issue embeds its own (`expand=changelog`). `errors` are keys Jira could not return."""
+
+    keys: tuple[str, ...]
+    issues: Sequence[Any]
+    histories: Mapping[str, Sequence[Any]] | None = None
+    errors: Mapping[str, str] = field(default_factory=dict)
+
+
+Event = Started | Listing | RawBatch
+
+
+class Fetcher(Protocol):
+    def run(self, plan: Plan, since: str | None) -> Iterator[Event]:
+        """The events of one sync; `since` is the JQL literal for the changed-issues search."""
+        ...
+
+
+def chunks(values: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def text(value: object) -> str | None:
+    """A JSON id or key as text (Jira sends ids as strings, a few tools as numbers)."""
+    if isinstance(value, str) and value:
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return None

@@ -1,0 +1,158 @@
+"""Fetcher events -> `SyncPage`s with the right cursor on each, for one sync.
+
+- Every batch becomes a page of mapped items, their status history and the skipped items.
+- During a full sync each page also stores a resume marker (the last key it covers), so a crash
+  costs only the unfinished pages. During an incremental sync pages store no cursor: the old
+  watermark stays until the end, and a crash simply re-reads the same changes.
+- A last page, with no items, carries the scope (every listed key, so removals happen only after
+  a complete listing) and the new watermark. Nothing is removed if the listing never finished.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from lpmsync.connectors.jira_cursor import CursorState, Mode, Plan, boundary, watermark
+from lpmsync.connectors.jira_fetch import Event, Listing, RawBatch, Started
+from lpmsync.connectors.jira_mapping import MappedIssue, MappingConfig, map_issue
+from lpmsync.connectors.jira_values import MalformedValueError, parse_datetime, utc_offset_minutes
+from lpmsync.domain.model import SkippedItem, StateChange, WorkItem
+from lpmsync.domain.sync import SyncPage
+
+log = logging.getLogger("lpmsync.connectors.jira")
+
+
+class PageBuilder:
+    def __init__(
+        self,
+        plan: Plan,
+        mapping: MappingConfig,
+        overlap_minutes: int,
+        requests_made: Callable[[], int],
+        reported: int,
+    ) -> None:
+        self._plan = plan
+        self._mapping = mapping
+        self._overlap = overlap_minutes
+        self._requests_made = requests_made
+        self._reported = reported  # requests already attributed to an earlier page or run
+        self.started: datetime | None = None
+        self.listing: Listing | None = None
+        self._updated: dict[str, datetime] = {}
+        self._fetched: set[str] = set()
+        self._ignored: set[str] = set()
+        self._errors: set[str] = set()
+        self._offset: int | None = None
+        self._newest_raw: datetime | None = None
+
+    def handle(self, event: Event) -> SyncPage | None:
+        """The page for a batch; None for the events that only inform the cursor."""
+        if isinstance(event, Started):
+            self.started = event.server_time
+            return None
+        if isinstance(event, Listing):
+            self.listing = event
+            return None
+        return self._page(event)
+
+    def _page(self, batch: RawBatch) -> SyncPage:
+        items: list[WorkItem] = []
+        history: list[StateChange] = []
+        skipped: list[SkippedItem] = []
+        for raw in batch.issues:
+            mapped = map_issue(raw, _histories_of(raw, batch.histories), self._mapping)
+            self._note(mapped, raw)
+            if mapped.item is not None:
+                items.append(mapped.item)
+                history.extend(mapped.history)
+            elif mapped.skipped is not None:
+                log.info("skipping %s: %s", mapped.key, mapped.skipped.reason)
+                skipped.append(mapped.skipped)
+        for key, reason in sorted(batch.errors.items()):
+            self._errors.add(key)
+            skipped.append(
+                SkippedItem(self._mapping.source, key, f"Jira could not return it: {reason}")
+            )
+        cursor = self._progress_cursor(batch.keys[-1]) if batch.keys else None
+        return SyncPage(
+            items=tuple(items),
+            history=tuple(history),
+            cursor=cursor,
+            skipped=tuple(skipped),
+            requests=self._take_requests(),
+        )
+
+    def _note(self, mapped: MappedIssue, raw: object) -> None:
+        self._fetched.add(mapped.key)
+        if mapped.item is None:
+            self._ignored.add(mapped.key)
+        fields = raw.get("fields") if isinstance(raw, Mapping) else None
+        raw_updated = fields.get("updated") if isinstance(fields, Mapping) else None
+        try:
+            updated = parse_datetime(raw_updated, "updated")
+        except MalformedValueError:
+            return
+        self._updated[mapped.key] = updated
+        if self._newest_raw is None or updated >= self._newest_raw:
+            self._newest_raw = updated
+            self._offset = utc_offset_minutes(raw_updated)
+
+    def _take_requests(self) -> int:
+        now = self._requests_made()
+        taken, self._reported = now - self._reported, now
+        return taken
+
+    def _progress_cursor(self, last_key: str) -> dict[str, Any] | None:
+        """A full sync's resume marker; None (keep the stored cursor) for incremental pages."""
+        since = self._plan.previous.resume_since if self._plan.mode is Mode.RESUME else self.started
+        if self._plan.mode is Mode.INCREMENTAL or since is None:
+            return None
+        previous = self._plan.previous
+        state = CursorState(
+            updated=previous.updated,
+            config=self._plan.config,
+            seen=previous.seen,
+            ignored=previous.ignored | self._ignored,
+            retry=previous.retry | self._errors,
+            resume_after=last_key,
+            resume_since=since,
+            utc_offset=self._offset if self._offset is not None else previous.utc_offset,
+        )
+        return state.to_json()
+
+    def final(self) -> SyncPage:
+        """The last page: scope and watermark, once every batch is committed."""
+        previous, listing = self._plan.previous, self.listing
+        complete = listing is not None and listing.complete
+        listed = frozenset(listing.keys) if listing is not None else frozenset()
+        mark = (
+            watermark(self.started, self._newest_raw, previous.updated)
+            if complete
+            else previous.updated  # a possibly partial scan proves nothing about older changes
+        )
+        seen = {**previous.seen, **self._updated}
+        state = CursorState(
+            updated=mark,
+            config=self._plan.config,
+            seen={
+                key: at for key, at in boundary(seen, mark, self._overlap).items() if key in listed
+            },
+            ignored=frozenset((previous.ignored & listed) - self._fetched) | self._ignored,
+            retry=frozenset(self._errors),
+            utc_offset=self._offset if self._offset is not None else previous.utc_offset,
+        )
+        return SyncPage(
+            cursor=state.to_json(),
+            scope=listed if complete else None,
+            requests=self._take_requests(),
+        )
+
+
+def _histories_of(raw: object, histories: Mapping[str, Any] | None) -> Any:
+    if histories is None or not isinstance(raw, Mapping):
+        return None
+    ident = raw.get("id")
+    return histories.get(str(ident), ()) if ident is not None else ()
