@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from lpmsync import __version__
-from lpmsync.cli import config_cmd, db_cmd, run_cmd, status_cmd, sync_cmd
+from lpmsync.cli import config_cmd, db_cmd, report_cmd, run_cmd, status_cmd, sync_cmd
 from lpmsync.cli.common import run_guarded
 from lpmsync.logs import LogFormat, configure_from_cli
 
@@ -24,6 +24,8 @@ app.add_typer(db_cmd.app, name="db")
 app.command("sync")(sync_cmd.sync)
 app.command("run")(run_cmd.run)
 app.command("status")(status_cmd.status)
+app.command("report")(report_cmd.report)
+app.command("check")(report_cmd.check)
 
 
 def _version(value: bool) -> None:
