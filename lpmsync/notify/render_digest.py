@@ -148,7 +148,7 @@ def _lines_block(heading: str, lines: Sequence[str]) -> list[list[Block]]:
     current = [heading]
     for line in lines:
         size = sum(len(text) + 1 for text in current)
-        if len(current) > LINES_PER_SECTION or size + len(line) > _SECTION_BUDGET:
+        if len(current) >= LINES_PER_SECTION or size + len(line) > _SECTION_BUDGET:
             chunks.append([section("\n".join(current))])
             current = []
         current.append(line)

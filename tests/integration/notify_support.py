@@ -53,11 +53,14 @@ notify:
       - match: {rule: wip-breach}
         channel: C0FLOW
         mention_owner: false
+    digest: {top_n: {top_n}}
 """
 
 
-def write_config(directory: Path, base_url: str, store_url: str | None = None) -> Path:
-    text = CONFIG.replace("{base_url}", base_url)
+def write_config(
+    directory: Path, base_url: str, store_url: str | None = None, *, top_n: int = 5
+) -> Path:
+    text = CONFIG.replace("{base_url}", base_url).replace("{top_n}", str(top_n))
     if store_url is not None:
         text += f"store:\n  url: {store_url}\n"
     path = directory / "lpmsync.yaml"
@@ -65,9 +68,11 @@ def write_config(directory: Path, base_url: str, store_url: str | None = None) -
     return path
 
 
-def settings_for(directory: Path, base_url: str = "http://127.0.0.1:9/api/") -> Settings:
+def settings_for(
+    directory: Path, base_url: str = "http://127.0.0.1:9/api/", *, top_n: int = 5
+) -> Settings:
     environ = {"SLACK_BOT_TOKEN": SANDBOX_TOKEN}
-    return load_settings(write_config(directory, base_url), environ)
+    return load_settings(write_config(directory, base_url, top_n=top_n), environ)
 
 
 def work_item(
