@@ -170,7 +170,10 @@ class SandboxServer:
         self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(
-            target=self._server.serve_forever, daemon=True, name=f"sandbox-{router.name}"
+            # a short poll keeps stop() quick: shutdown() waits for the loop's next poll
+            target=lambda: self._server.serve_forever(poll_interval=0.05),
+            daemon=True,
+            name=f"sandbox-{router.name}",
         )
 
     @property
@@ -200,6 +203,9 @@ class SandboxServer:
 
         class _Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # headers and body go out in separate writes; with Nagle on, the client's delayed
+            # ACK stalls every keep-alive response by ~40 ms
+            disable_nagle_algorithm = True
 
             def log_message(self, format: str, *args: Any) -> None:
                 return  # the RequestLog records requests; stderr stays quiet
