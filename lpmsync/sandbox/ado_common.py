@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
 
@@ -50,10 +51,11 @@ def bad_request(message: str) -> AdoError:
     return AdoError(400, message, "ArgumentException")
 
 
+@lru_cache(maxsize=65_536)  # the same few dates render thousands of times per revisions page
 def ado_date(moment: datetime) -> str:
     """ISO-8601 in UTC with a `Z`, fractional seconds trimmed as the service writes them."""
     utc = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
-    text = utc.strftime("%Y-%m-%dT%H:%M:%S")
+    text = utc.replace(microsecond=0, tzinfo=None).isoformat()
     if utc.microsecond:
         text += "." + f"{utc.microsecond:06d}"[:3].rstrip("0")
     return text.rstrip(".") + "Z"

@@ -6,16 +6,17 @@ WIQL compares it. Null values are left out of a rendered work item, as the real 
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
+from functools import lru_cache
 from typing import Any
 
 from lpmsync.sandbox.ado_common import AdoError, ado_date
 from lpmsync.sandbox.dataset import Dataset, SampleItem
+from lpmsync.sandbox.generator_catalog import email_of
 
 _IDENTITY_NAMESPACE = uuid.UUID("5f0c7a52-9d43-4d0e-9a61-2b8f1e3c7d10")
 CURRENT_REVISION_END = datetime(9999, 1, 1, tzinfo=UTC)  # System.RevisedDate of a current revision
@@ -141,18 +142,29 @@ def require_fields(names: Iterable[str]) -> list[FieldDef]:
 
 
 def identity_ref(owner: str) -> dict[str, str]:
-    """An IdentityRef as the service returns for identity fields (stable per display name)."""
-    handle = re.sub(r"[^a-z0-9]+", ".", owner.lower()).strip(".") or "user"
-    return {
-        "displayName": owner,
-        "uniqueName": f"{handle}@contoso.com",
-        "id": str(uuid.uuid5(_IDENTITY_NAMESPACE, owner)),
-    }
+    """An IdentityRef as the service returns for identity fields. `owner` is an email (as the
+    generator writes it; it becomes the uniqueName) or a display name; the id is stable."""
+    return dict(_identity(owner))
+
+
+@lru_cache(maxsize=4096)
+def _identity(owner: str) -> tuple[tuple[str, str], ...]:
+    if "@" in owner:
+        local = owner.split("@", 1)[0]
+        display, unique = " ".join(part.capitalize() for part in local.split(".")), owner
+    else:
+        display, unique = owner, email_of(owner)
+    return (
+        ("displayName", display),
+        ("uniqueName", unique),
+        ("id", str(uuid.uuid5(_IDENTITY_NAMESPACE, unique))),
+    )
 
 
 def identity_text(owner: str) -> str:
     """The string form of an identity (reporting revisions without includeIdentityRef)."""
-    return f"{owner} <{identity_ref(owner)['uniqueName']}>"
+    ref = identity_ref(owner)
+    return f"{ref['displayName']} <{ref['uniqueName']}>"
 
 
 def json_value(definition: FieldDef, value: object, *, identity_as_ref: bool = True) -> Any:

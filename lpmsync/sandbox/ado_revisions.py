@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from lpmsync.sandbox.dataset import Dataset, SampleItem
 
 _NEVER = object()
 
 
-@dataclass(frozen=True)
-class Revision:
+class Revision(NamedTuple):  # a tuple: the ledger holds one per revision, 500,000 at scale
     key: str
     item_id: int
     rev: int  # 1-based, as System.Rev

@@ -168,8 +168,8 @@ def _normal(definition: FieldDef, value: object, scope: WiqlScope) -> Any:
         return moment if scope.time_precision else moment.date()
     if kind is FieldKind.IDENTITY and isinstance(value, str):
         ref = identity_ref(value)
-        unique = ref["uniqueName"]
-        return {value.lower(), unique.lower(), f"{value} <{unique}>".lower()}
+        display, unique = ref["displayName"], ref["uniqueName"]
+        return {display.lower(), unique.lower(), f"{display} <{unique}>".lower()}
     if isinstance(value, str):
         return value.lower()
     return value

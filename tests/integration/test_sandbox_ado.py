@@ -74,7 +74,7 @@ def test_the_real_sdk_runs_a_wiql_query_and_a_batch_fetch(
         "System.Tags": "CX; Mobile",
         "System.AssignedTo": {
             "displayName": "Ada Lovelace",
-            "uniqueName": "ada.lovelace@contoso.com",
+            "uniqueName": "ada.lovelace@acme.example",
             "id": epic["System.AssignedTo"]["id"],
         },
     }
@@ -273,3 +273,24 @@ def test_as_of_returns_the_revision_current_then() -> None:
 
     assert answer["value"][0]["fields"] == {"System.State": "New"}
     assert answer["value"][0]["rev"] == 1
+
+
+def test_an_email_owner_becomes_an_identity_that_wiql_matches_by_name_or_email() -> None:
+    data = dataset(item(1, "Epic", owner="quentin.dubois@acme.example"), item(2, "Epic"))
+    query = (
+        "SELECT [System.Id] FROM WorkItems WHERE [System.AssignedTo] = '{}' ORDER BY [System.Id]"
+    )
+    with running(data) as sandbox:
+        batch = sandbox.call("POST", "/Contoso/_apis/wit/workitemsbatch", json={"ids": [1]})
+        by_email = sandbox.wiql(query.format("Quentin.Dubois@acme.example")).json()
+        by_name = sandbox.wiql(query.format("quentin dubois")).json()
+        unassigned = sandbox.wiql(query.format("")).json()
+
+    identity = batch.json()["value"][0]["fields"]["System.AssignedTo"]
+    assert (identity["displayName"], identity["uniqueName"]) == (
+        "Quentin Dubois",
+        "quentin.dubois@acme.example",
+    )
+    assert [w["id"] for w in by_email["workItems"]] == [w["id"] for w in by_name["workItems"]]
+    assert [w["id"] for w in by_name["workItems"]] == [1]
+    assert [w["id"] for w in unassigned["workItems"]] == [2]

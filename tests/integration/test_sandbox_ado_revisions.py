@@ -138,7 +138,7 @@ def test_revision_fields_describe_the_item_at_that_revision() -> None:
     assert moved["System.State"] == moved["System.BoardColumn"] == "Active"
     assert moved["System.RevisedDate"] == "9999-01-01T00:00:00Z"
     assert moved["Microsoft.VSTS.Common.StateChangeDate"] == "2026-05-05T09:00:00Z"
-    assert created["System.AssignedTo"] == "Ada Lovelace <ada.lovelace@contoso.com>"
+    assert created["System.AssignedTo"] == "Ada Lovelace <ada.lovelace@acme.example>"
     assert with_refs[0]["fields"]["System.AssignedTo"]["displayName"] == "Ada Lovelace"
 
 
