@@ -10,16 +10,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
-from datetime import timedelta, timezone, tzinfo
-from zoneinfo import ZoneInfo
 
 from lpmsync.connectors.jira_cloud import CloudFetcher
-from lpmsync.connectors.jira_cursor import Plan, fingerprint, make_plan
+from lpmsync.connectors.jira_cursor import fingerprint, make_plan
 from lpmsync.connectors.jira_dc import DataCenterFetcher
 from lpmsync.connectors.jira_fetch import Fetcher
 from lpmsync.connectors.jira_fields import needs_field_list, resolve
 from lpmsync.connectors.jira_http import JiraAuth, JiraHttp
-from lpmsync.connectors.jira_jql import DST_MARGIN_MINUTES, SAFE_ZONE, since_literal
+from lpmsync.connectors.jira_jql import reading
 from lpmsync.connectors.jira_mapping import MappingConfig
 from lpmsync.connectors.jira_pages import PageBuilder
 from lpmsync.connectors.registry import ConnectorContext
@@ -97,12 +95,21 @@ class JiraConnector:
         reported = self._http.requests_made
         fetcher, mapping = self._discover()
         plan = make_plan(request, self._config_id)
-        zone, margin = self._zone(plan)
-        overlap = self._config.overlap_minutes + margin
+        zone_name, overlap = self._config.jql_time_zone, self._config.overlap_minutes
         since = plan.since
-        literal = since_literal(since, overlap, zone) if since is not None else None
+        literal = (
+            reading(zone_name, plan.previous.utc_offset, overlap).literal(since)
+            if since is not None
+            else None
+        )
         log.info("source %s: %s sync (since %s)", self.source, plan.mode.value, literal)
-        builder = PageBuilder(plan, mapping, overlap, lambda: self._http.requests_made, reported)
+        builder = PageBuilder(
+            plan,
+            mapping,
+            lambda offset: reading(zone_name, offset, overlap).read_back_minutes,
+            lambda: self._http.requests_made,
+            reported,
+        )
         for event in fetcher.run(plan, literal):
             page = builder.handle(event)
             if page is not None:
@@ -136,16 +143,6 @@ class JiraConnector:
                 f"deployment: {self._config.deployment}",
                 source=self.source,
             )
-
-    def _zone(self, plan: Plan) -> tuple[tzinfo, int]:
-        """The zone JQL literals are read in, and any extra overlap its uncertainty needs."""
-        if self._config.jql_time_zone:
-            return ZoneInfo(self._config.jql_time_zone), 0
-        offset = plan.previous.utc_offset
-        if offset is None:
-            return SAFE_ZONE, 0
-        # Learned from Jira's timestamps: right today, but a daylight saving change may move it.
-        return timezone(timedelta(minutes=offset)), DST_MARGIN_MINUTES
 
 
 def _log_retry(source: str, attempt: int, wait: float, error: RetryableError) -> None:

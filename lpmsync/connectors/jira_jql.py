@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo
 
 _ORDER_BY = re.compile(r"\s+order\s+by\s+[^\"']*$", re.IGNORECASE)
 
@@ -17,9 +19,36 @@ SAFE_ZONE = timezone(timedelta(hours=-12))
 """The zone to format in when the user's zone is unknown: the westernmost offset, so the literal
 is never later than the instant meant (at worst it re-reads up to a day)."""
 
+SAFE_ZONE_SPREAD_MINUTES = 26 * 60
+"""How much earlier than meant a SAFE_ZONE literal can read (UTC-12 up to UTC+14)."""
+
 DST_MARGIN_MINUTES = 60
 """Extra overlap when the zone is only a fixed offset learned from Jira's timestamps: a daylight
 saving change can move the user's offset by an hour."""
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How to write the incremental search's time literal for one Jira user."""
+
+    zone: tzinfo  # the zone the literal is written in
+    margin_minutes: int  # taken off the watermark before formatting
+    read_back_minutes: int  # how much before the watermark the search may really start
+
+    def literal(self, watermark: datetime) -> str:
+        return since_literal(watermark, self.margin_minutes, self.zone)
+
+
+def reading(configured: str | None, learned_offset: int | None, overlap_minutes: int) -> Reading:
+    """The configured zone; else the offset Jira's own timestamps showed, plus a margin for a
+    daylight saving change; else SAFE_ZONE. `read_back_minutes` also decides which issues the
+    cursor remembers as `seen`, so the overlap never fetches an issue that did not change."""
+    if configured:
+        return Reading(ZoneInfo(configured), overlap_minutes, overlap_minutes)
+    if learned_offset is not None:
+        margin = overlap_minutes + DST_MARGIN_MINUTES
+        return Reading(timezone(timedelta(minutes=learned_offset)), margin, margin)
+    return Reading(SAFE_ZONE, overlap_minutes, overlap_minutes + SAFE_ZONE_SPREAD_MINUTES)
 
 
 def base_jql(jql: str) -> str:
@@ -48,7 +77,7 @@ def quote(value: str) -> str:
     return f'"{escaped}"'
 
 
-def since_literal(instant: datetime, overlap_minutes: int, zone: tzinfo) -> str:
-    """`yyyy-MM-dd HH:mm` in `zone`, `overlap_minutes` before `instant`, seconds dropped."""
-    start = (instant - timedelta(minutes=overlap_minutes)).astimezone(zone)
+def since_literal(instant: datetime, margin_minutes: int, zone: tzinfo) -> str:
+    """`yyyy-MM-dd HH:mm` in `zone`, `margin_minutes` before `instant`, seconds dropped."""
+    start = (instant - timedelta(minutes=margin_minutes)).astimezone(zone)
     return start.strftime("%Y-%m-%d %H:%M")

@@ -30,13 +30,13 @@ class PageBuilder:
         self,
         plan: Plan,
         mapping: MappingConfig,
-        overlap_minutes: int,
+        read_back: Callable[[int | None], int],
         requests_made: Callable[[], int],
         reported: int,
     ) -> None:
         self._plan = plan
         self._mapping = mapping
-        self._overlap = overlap_minutes
+        self._read_back = read_back  # minutes the next search reads before W, given the offset
         self._requests_made = requests_made
         self._reported = reported  # requests already attributed to an earlier page or run
         self.started: datetime | None = None
@@ -134,15 +134,15 @@ class PageBuilder:
             else previous.updated  # a possibly partial scan proves nothing about older changes
         )
         seen = {**previous.seen, **self._updated}
+        offset = self._offset if self._offset is not None else previous.utc_offset
+        near = boundary(seen, mark, self._read_back(offset))
         state = CursorState(
             updated=mark,
             config=self._plan.config,
-            seen={
-                key: at for key, at in boundary(seen, mark, self._overlap).items() if key in listed
-            },
+            seen={key: at for key, at in near.items() if key in listed},
             ignored=frozenset((previous.ignored & listed) - self._fetched) | self._ignored,
             retry=frozenset(self._errors),
-            utc_offset=self._offset if self._offset is not None else previous.utc_offset,
+            utc_offset=offset,
         )
         return SyncPage(
             cursor=state.to_json(),

@@ -1,0 +1,183 @@
+"""Jira Cloud full sync against a spec-checked fake: requests at the floor, bodies per the v3 spec.
+
+Every request in these tests is validated by the fake against the Cloud platform v3 OpenAPI
+document (path, method, query names, body schema), and every answer against its response schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from math import ceil
+
+import pytest
+
+from lpmsync.domain.model import UNMAPPED, ItemRef, Level
+from tests.contract.jira_fake import FakeJira
+from tests.contract.jira_helpers import Memory, config, connector, fake
+from tests.contract.jira_render import EPIC_LINK, POINTS, THEME, FakeIssue, make_issues
+
+SEARCH = "POST /rest/api/3/search/jql"
+ISSUES = "POST /rest/api/3/issue/bulkfetch"
+CHANGELOGS = "POST /rest/api/3/changelog/bulkfetch"
+DISCOVERY = {"GET /rest/api/2/serverInfo": 1, "GET /rest/api/2/field": 1}
+
+
+@pytest.fixture
+def jira() -> Iterator[FakeJira]:
+    for found, _ in fake("cloud"):
+        yield found
+
+
+def floor(n: int) -> int:
+    return ceil(n / 5000) + ceil(n / 100) + ceil(n / 1000)
+
+
+@pytest.mark.parametrize("n", [1, 100, 101, 1000, 1001, 5001])
+def test_full_sync_costs_exactly_the_floor(jira: FakeJira, n: int) -> None:
+    jira.validate_responses = n <= 101  # shapes are checked on small runs; counts on all
+    jira.add(*make_issues(n))
+    source = connector(config())
+    memory = Memory()
+
+    pages = memory.sync(source)
+
+    counts = jira.counts()
+    assert {k: v for k, v in counts.items() if k in DISCOVERY} == DISCOVERY
+    assert counts[SEARCH] == ceil(n / 5000)
+    assert counts[ISSUES] == ceil(n / 100)
+    assert counts[CHANGELOGS] == ceil(n / 1000)
+    assert source.requests_made == floor(n) + len(DISCOVERY)
+    assert sum(page.requests for page in pages) == source.requests_made
+    assert len(memory.items) == n
+    assert pages[-1].scope == frozenset(f"PORT-{i}" for i in range(1, n + 1))
+    assert all(page.scope is None for page in pages[:-1])
+
+
+def test_multi_page_key_listing_follows_next_page_token(jira: FakeJira) -> None:
+    jira.list_cap = 40  # the server answers fewer than asked: never infer the end from size
+    jira.add(*make_issues(130))
+    memory = Memory()
+
+    memory.sync(connector(config()))
+
+    listings = [body for body in jira.bodies("/rest/api/3/search/jql")]
+    assert len(listings) == 4
+    assert "nextPageToken" not in listings[0]
+    assert [body["nextPageToken"] for body in listings[1:]] == ["40", "80", "120"]
+    assert all(body["fields"] == ["key"] and body["maxResults"] == 5000 for body in listings)
+    assert listings[0]["jql"] == (
+        "(project = PORT AND issuetype in (Epic, Feature)) ORDER BY key ASC"
+    )
+    assert len(memory.items) == 130
+
+
+def test_bulk_batches_ask_only_for_the_fields_lpmsync_reads(jira: FakeJira) -> None:
+    jira.add(*make_issues(250))
+
+    Memory().sync(connector(config()))
+
+    issue_calls = jira.bodies("/rest/api/3/issue/bulkfetch")
+    assert [len(body["issueIdsOrKeys"]) for body in issue_calls] == [100, 100, 50]
+    expected = {
+        "summary",
+        "status",
+        "issuetype",
+        "parent",
+        "labels",
+        "components",
+        "assignee",
+        "created",
+        "updated",
+        THEME,
+        POINTS,
+    }
+    assert all(set(body["fields"]) == expected for body in issue_calls)
+    (changelog_call,) = jira.bodies("/rest/api/3/changelog/bulkfetch")
+    assert len(changelog_call["issueIdsOrKeys"]) == 250
+    assert changelog_call["fieldIds"] == ["status"]
+    assert changelog_call["maxResults"] == 10000
+    every_id = [i for body in issue_calls for i in body["issueIdsOrKeys"]]
+    assert every_id == changelog_call["issueIdsOrKeys"]  # ids, in key order
+
+
+def test_changelog_pages_are_followed_and_merged_per_issue(jira: FakeJira) -> None:
+    jira.changelog_cap = 7  # 30 histories -> 5 pages
+    jira.add(*make_issues(15))
+    memory = Memory()
+
+    memory.sync(connector(config()))
+
+    assert jira.counts()[CHANGELOGS] == 5
+    tokens = [body.get("nextPageToken") for body in jira.bodies("/rest/api/3/changelog/bulkfetch")]
+    assert tokens == [None, "7", "14", "21", "28"]
+    assert len(memory.history) == 30
+    feature = memory.items["PORT-2"]
+    assert feature.entered_state_at == feature.updated  # moved into Analyzing at `updated`
+    changes = sorted((c for c in memory.history if c.key == "PORT-2"), key=lambda c: c.at)
+    assert [c.to_status for c in changes] == [
+        "Reviewing",
+        "Analyzing",
+    ]
+
+
+def test_items_are_mapped_from_the_configured_fields(jira: FakeJira) -> None:
+    epic = FakeIssue(
+        "PORT-1", 10001, "Epic", "In Progress", "Checkout revamp", theme="Growth", points=8.0
+    )
+    epic.history = [(epic.created + timedelta(days=2), "Ready", "In Progress")]
+    epic.assignee = "ana@acme.test"
+    feature = FakeIssue("PORT-2", 10002, "Feature", "Parked", "One-click pay", parent="PORT-1")
+    jira.add(epic, feature)
+    memory = Memory()
+
+    memory.sync(connector(config()))
+
+    mapped = memory.items["PORT-1"]
+    assert (mapped.level, mapped.state, mapped.status) == (
+        Level.EPIC,
+        "Implementing",
+        "In Progress",
+    )
+    assert mapped.theme_values == ("Growth",)
+    assert mapped.estimate == 8.0
+    assert mapped.owner == "ana@acme.test"
+    assert mapped.url == "https://acme.atlassian.net/browse/PORT-1"
+    assert mapped.entered_state_at == epic.created + timedelta(days=2)
+    child = memory.items["PORT-2"]
+    assert child.parent == ItemRef("jira", "PORT-1")
+    assert child.state == UNMAPPED  # "Parked" is in no mapping: kept, flagged
+    assert child.entered_state_at == child.created  # no history: since creation
+
+
+def test_other_issue_types_are_left_out_without_counting_as_skipped(jira: FakeJira) -> None:
+    jira.add(*make_issues(3), FakeIssue("PORT-4", 10004, "Story", summary="A story"))
+    memory = Memory()
+
+    pages = memory.sync(connector(config()))
+
+    assert sorted(memory.items) == ["PORT-1", "PORT-2", "PORT-3"]
+    assert not [s for page in pages for s in page.skipped]
+    assert memory.cursor is not None and memory.cursor["ignored"] == ["PORT-4"]
+
+
+def test_field_ids_in_config_need_no_field_lookup(jira: FakeJira) -> None:
+    jira.add(*make_issues(5))
+    source = config(fields={"theme": THEME, "estimate": POINTS, "epic_link": EPIC_LINK})
+
+    Memory().sync(connector(source))
+
+    assert "GET /rest/api/2/field" not in jira.counts()
+
+
+def test_the_removed_search_endpoint_is_never_called(jira: FakeJira) -> None:
+    jira.add(*make_issues(20))
+    memory = Memory()
+    source = connector(config())
+
+    memory.sync(source)
+    memory.sync(source)
+    memory.sync(source, full=True)
+
+    paths = {entry.path for entry in jira.log}
+    assert not paths & {"/rest/api/3/search", "/rest/api/2/search"}
