@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from lpmsync.bootstrap import open_configured_store
+from lpmsync.cli.check_notify import notify_check
 from lpmsync.cli.common import ConfigOption, console, load
 from lpmsync.domain.findings import Finding
 from lpmsync.domain.report import Analysis
@@ -62,14 +63,17 @@ def report(
 def check(
     config: ConfigOption = None,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Evaluate and print the findings; send nothing.")
+        bool,
+        typer.Option("--dry-run", help="Print the findings and what would be sent; write nothing."),
     ] = False,
 ) -> None:
-    """Evaluate the stored items against the rules and print the findings."""
-    result = _report(load(config, check_secrets=False), None)
+    """Evaluate the stored items against the rules, print the findings, and alert Slack
+    through the alert lifecycle and the outbox."""
+    settings = load(config, check_secrets=False)
+    result = _report(settings, None)
     console.print(_findings(result.analysis.findings))
-    suffix = " (dry run: nothing sent)" if dry_run else ""
-    console.print(f"{len(result.analysis.findings)} findings{suffix}", highlight=False)
+    console.print(f"{len(result.analysis.findings)} findings", highlight=False)
+    notify_check(settings, result.analysis.findings, result.generated_at, dry_run=dry_run)
 
 
 def _report(settings: Settings, rules: list[str] | None) -> Report:
