@@ -41,21 +41,7 @@ def build_digest(
     before = previous[1] if previous else {}
     unaligned = _unaligned(analysis)
     wip = _wip(analysis.wip, _section(before, "wip"))
-    values = {
-        "active_items": (float(analysis.active_count), "Active items", Unit.COUNT),
-        "alignment_rate": (analysis.alignment_rate, "Alignment rate", Unit.RATE),
-        "unaligned": (float(len(unaligned)), "Unaligned items", Unit.COUNT),
-        "wip_breaches": (float(sum(line.over for line in wip)), "WIP limits exceeded", Unit.COUNT),
-        "alerts_opened": (float(alerts.opened), "Alerts opened this week", Unit.COUNT),
-        "alerts_resolved": (float(alerts.resolved), "Alerts resolved this week", Unit.COUNT),
-        "open_alerts": (float(alerts.open), "Alerts firing now", Unit.COUNT),
-        "unmapped": (float(len(analysis.unmapped)), "Unmapped statuses", Unit.COUNT),
-    }
-    past = _section(before, "headlines")
-    headlines = tuple(
-        Headline(key, label, value, _number(past.get(key)), unit)
-        for key, (value, label, unit) in values.items()
-    )
+    headlines = _headlines(analysis, alerts, len(unaligned), wip, _section(before, "headlines"))
     return Digest(
         portfolio=policy.name,
         taken_at=now,
@@ -68,6 +54,29 @@ def build_digest(
         unaligned_total=len(unaligned),
         unmapped=analysis.unmapped,
         previous_at=previous[0] if previous else None,
+    )
+
+
+def _headlines(
+    analysis: Analysis,
+    alerts: AlertCounts,
+    unaligned: int,
+    wip: tuple[WipLine, ...],
+    past: Mapping[str, JsonValue],
+) -> tuple[Headline, ...]:
+    values = {
+        "active_items": (float(analysis.active_count), "Active items", Unit.COUNT),
+        "alignment_rate": (analysis.alignment_rate, "Alignment rate", Unit.RATE),
+        "unaligned": (float(unaligned), "Unaligned items", Unit.COUNT),
+        "wip_breaches": (float(sum(line.over for line in wip)), "WIP limits exceeded", Unit.COUNT),
+        "alerts_opened": (float(alerts.opened), "Alerts opened this week", Unit.COUNT),
+        "alerts_resolved": (float(alerts.resolved), "Alerts resolved this week", Unit.COUNT),
+        "open_alerts": (float(alerts.open), "Alerts firing now", Unit.COUNT),
+        "unmapped": (float(len(analysis.unmapped)), "Unmapped statuses", Unit.COUNT),
+    }
+    return tuple(
+        Headline(key, label, value, _number(past.get(key)), unit)
+        for key, (value, label, unit) in values.items()
     )
 
 
