@@ -36,6 +36,7 @@ class Logged:
     method: str
     path: str
     body: Any
+    authorization: str = ""
 
     @property
     def endpoint(self) -> str:
@@ -56,6 +57,7 @@ class FakeJira:
     faults: dict[str, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)
     validate_responses: bool = True
     log: list[Logged] = field(default_factory=list)
+    on_request: Callable[[FakeJira], None] | None = None  # runs before each answer
 
     @property
     def base(self) -> str:
@@ -78,7 +80,8 @@ class FakeJira:
         return [entry.body for entry in self.log if entry.path == path]
 
     def fail(self, endpoint: str, *replies: tuple[int, dict[str, str]]) -> None:
-        """Answer the next requests to `endpoint` ("POST /rest/...") with these statuses."""
+        """Answer the next requests to `endpoint` ("POST /rest/...") with these statuses;
+        status 0 drops the connection instead."""
         self.faults.setdefault(endpoint, []).extend(replies)
 
     # -- dispatch ----------------------------------------------------------------------------
@@ -88,10 +91,14 @@ class FakeJira:
         path = urlsplit(url).path
         operation = check_request(method, url, request.body, self.deployment)
         body = json.loads(request.body) if request.body else None
-        self.log.append(Logged(method, path, body))
+        self.log.append(Logged(method, path, body, str(request.headers.get("Authorization"))))
+        if self.on_request is not None:
+            self.on_request(self)
         scripted = self.faults.get(f"{method} {path}")
         if scripted:
             status, headers = scripted.pop(0)
+            if status == 0:
+                raise requests.ConnectionError("connection reset by peer")
             return status, {**self._headers(), **headers}, json.dumps({"errorMessages": ["no"]})
         handler = self._routes().get(f"{method} {path}")
         assert handler is not None, f"the fake does not serve {method} {path}"

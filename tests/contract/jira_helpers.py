@@ -99,5 +99,11 @@ def fake(
         yield FakeJira(deployment=deployment, **knobs).install(mock), mock
 
 
+def resume_after(cursor: Cursor | None) -> object:
+    """The key a stored full-sync resume marker points after (None without one)."""
+    resume = (cursor or {}).get("resume")
+    return resume.get("after") if isinstance(resume, dict) else None
+
+
 def skipped_keys(pages: Iterable[SyncPage]) -> list[str]:
     return [skipped.key for page in pages for skipped in page.skipped]

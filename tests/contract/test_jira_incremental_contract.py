@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from datetime import timedelta
+from typing import cast
 
 import pytest
 
+from lpmsync.domain.sync import SyncPage
 from tests.contract.jira_fake import FakeJira
-from tests.contract.jira_helpers import Memory, config, connector, fake, skipped_keys
+from tests.contract.jira_helpers import (
+    Memory,
+    config,
+    connector,
+    fake,
+    resume_after,
+    skipped_keys,
+)
 from tests.contract.jira_render import T0, FakeIssue, make_issues, run_jql
 
 SEARCH = "POST /rest/api/3/search/jql"
@@ -150,12 +159,12 @@ def test_a_crashed_full_sync_resumes_after_the_last_committed_page(jira: FakeJir
     jira.issues.clear()
     jira.add(*make_issues(350))
     source, memory = connector(config()), Memory()
-    running = source.pages(memory.request())
+    running = cast(Generator[SyncPage, None, None], source.pages(memory.request()))
     for _ in range(2):  # two pages committed, then the process dies
         memory.apply(next(running))
     running.close()
     assert len(memory.items) == 200
-    assert memory.cursor is not None and memory.cursor["resume"]["after"] == "PORT-200"
+    assert resume_after(memory.cursor) == "PORT-200"
     jira.now += timedelta(hours=1)
     touched = jira.issues["PORT-5"]
     touched.summary, touched.updated = "Renamed after the crash", jira.now
