@@ -96,7 +96,6 @@ class _JiraCloud:
                 "serverTime": jira_time(now),
                 "scmInfo": "32b43b28d3f0c3ee7f2535b395e90b205ac3bc6f",
                 "serverTitle": "Acme Jira (lpmsync sandbox)",
-                "defaultLocale": {"locale": "en_US"},
                 "serverTimeZone": "UTC",
             }
         )
