@@ -29,6 +29,7 @@ STATUSES = {
 
 
 def config(deployment: str = "cloud", **overrides: Any) -> JiraSource:
+    project = "PORT" if deployment == "cloud" else "ENT"
     values: dict[str, Any] = {
         "kind": "jira",
         "name": "jira",
@@ -36,7 +37,7 @@ def config(deployment: str = "cloud", **overrides: Any) -> JiraSource:
         "deployment": deployment,
         "email_env": "JIRA_EMAIL" if deployment == "cloud" else None,
         "token_env": "JIRA_TOKEN",
-        "jql": "project = PORT AND issuetype in (Epic, Feature)",
+        "jql": f"project = {project} AND issuetype in (Epic, Feature)",
         "statuses": STATUSES,
         "fields": {"theme": "Strategic Theme", "estimate": "Story Points"},
         "overlap_minutes": 5,
