@@ -10,10 +10,9 @@ A run, at the request floor:
 3. When anything was fetched, or no revisions token is stored yet, the reporting revisions
    stream (resumed from the token in the cursor) supplies the state transitions.
 
-Cursor: `{"changed": <watermark, ISO UTC>, "revisions_token": <token>}`. Pages before the last keep
-the watermark the run started from, so a run that stops half-way is repeated rather than skipping
-changes; the last page advances it to the time the service ran the listing (its `asOf`, on the
-service's own clock) and carries the scope.
+The cursor (see `ado_cursor`) is on every page: pages before the last keep the watermark the run
+started from, so a run that stops half-way is repeated rather than skipping changes; the last page
+advances it and carries the scope.
 """
 
 from __future__ import annotations
@@ -21,9 +20,10 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from lpmsync.connectors.ado_client import BATCH_SIZE, AdoClient
+from lpmsync.connectors.ado_cursor import CursorProgress, StoredCursor, read_cursor
 from lpmsync.connectors.ado_history import TransitionTracker, revision_fields
 from lpmsync.connectors.ado_mapping import map_work_items, requested_fields, status_field
 from lpmsync.connectors.ado_transport import RequestMeter
@@ -41,9 +41,8 @@ class _Plan:
 
     listed: tuple[int, ...]
     to_fetch: tuple[int, ...]
-    carry: datetime | None  # the watermark every page but the last keeps
+    previous: StoredCursor  # what the run starts from (token and unstored cleared when full)
     as_of: datetime | None  # when the service ran the listing: the next watermark
-    token: str | None  # where the revisions stream resumes
     fetch_revisions: bool
     requests: int  # discovery and WIQL requests, counted on the first page
 
@@ -56,7 +55,9 @@ class _Part:
     skipped: tuple[SkippedItem, ...] = ()
     history: tuple[StateChange, ...] = ()
     requests: int = 0
-    token: str | None = None
+    fetched: tuple[int, ...] = ()
+    unstored: tuple[int, ...] = ()  # fetched ids that gave no item
+    token: str | None = None  # the revisions token after this part
     newest_change: datetime | None = None
 
 
@@ -101,30 +102,33 @@ class AzureDevOpsConnector:
         scope = frozenset(str(item_id) for item_id in plan.listed)
         parts: Iterable[_Part] = self._item_parts(plan)
         if plan.fetch_revisions:
-            parts = _chain(parts, self._revision_parts(plan.token, scope))
+            parts = _chain(parts, self._revision_parts(plan.previous.token, scope))
         yield from self._pages(parts, plan, scope)
 
     def _plan(self, request: SyncRequest) -> _Plan:
         before = self._meter.by_this_thread()
-        carry, token = read_cursor(request.cursor)
-        watermark = None if request.full else carry
-        token = None if request.full else token
+        previous = read_cursor(request.cursor)
+        if request.full:
+            previous = StoredCursor(watermark=previous.watermark)
         listing = self._client.list_ids()
-        if watermark is None:
+        if request.full or previous.watermark is None:
             to_fetch = listing.ids
         else:
             overlap = timedelta(minutes=self._config.overlap_minutes)
-            changed = self._client.list_ids(changed_since=watermark - overlap)
+            changed = self._client.list_ids(changed_since=previous.watermark - overlap)
             listed = set(listing.ids)
-            unknown = (i for i in listing.ids if str(i) not in request.known_keys)
-            to_fetch = tuple(sorted({i for i in changed.ids if i in listed}.union(unknown)))
+            new = (
+                i
+                for i in listing.ids
+                if str(i) not in request.known_keys and i not in previous.unstored
+            )
+            to_fetch = tuple(sorted({i for i in changed.ids if i in listed}.union(new)))
         return _Plan(
             listed=listing.ids,
             to_fetch=to_fetch,
-            carry=carry,
+            previous=previous,
             as_of=listing.as_of,
-            token=token,
-            fetch_revisions=bool(to_fetch) or token is None,
+            fetch_revisions=bool(to_fetch) or previous.token is None,
             requests=self._meter.by_this_thread() - before,
         )
 
@@ -133,12 +137,18 @@ class AzureDevOpsConnector:
             plan.to_fetch[start : start + BATCH_SIZE]
             for start in range(0, len(plan.to_fetch), BATCH_SIZE)
         ]
-        for raw_items, requests in ordered_parallel_map(
-            self._fetch, chunks, self._config.parallelism
-        ):
+        batches = ordered_parallel_map(self._fetch, chunks, self._config.parallelism)
+        for ids, (raw_items, requests) in zip(chunks, batches, strict=True):
             batch = map_work_items(raw_items, self._config)
-            newest = max((item.updated for item in batch.items), default=None)
-            yield _Part(batch.items, batch.skipped, (), requests, plan.token, newest)
+            stored = {int(item.key) for item in batch.items}
+            yield _Part(
+                items=batch.items,
+                skipped=batch.skipped,
+                requests=requests,
+                fetched=ids,
+                unstored=tuple(i for i in ids if i not in stored),
+                newest_change=max((item.updated for item in batch.items), default=None),
+            )
 
     def _fetch(self, ids: Sequence[int]) -> tuple[list[object], int]:
         """One batch, with the requests it took (this runs on a worker thread)."""
@@ -159,9 +169,8 @@ class AzureDevOpsConnector:
                     source=self.source,
                 )
             token = batch.token or token
-            yield _Part(
-                history=tuple(tracker.feed(batch.revisions)), requests=requests, token=token
-            )
+            history = tuple(tracker.feed(batch.revisions))
+            yield _Part(history=history, requests=requests, token=token)
             if batch.is_last:
                 return
 
@@ -170,17 +179,22 @@ class AzureDevOpsConnector:
     ) -> Iterator[SyncPage]:
         """Cursor on every page; on the last one also the scope and the advanced watermark.
         Holds one part back, since only the end of the stream tells which part is last."""
-        pending = _Part(requests=plan.requests, token=plan.token)
-        newest = None
-        first = True
+        progress = CursorProgress(plan.previous, frozenset(plan.listed), plan.previous.token)
+        pending: _Part | None = None
         for part in parts:
-            newest = _later(newest, part.newest_change)
-            if not first:
-                yield _page(pending, write_cursor(plan.carry, pending.token))
-            pending = replace(part, requests=part.requests + plan.requests) if first else part
-            first = False
-        watermark = plan.as_of or _later(newest, plan.carry)
-        yield _page(pending, write_cursor(watermark, pending.token), scope)
+            if pending is not None:
+                yield _page(pending, progress.page_cursor())
+            else:  # the first page also carries the listing's requests
+                part = replace(part, requests=part.requests + plan.requests)  # noqa: PLW2901
+            progress.advance(
+                fetched=part.fetched,
+                unstored=part.unstored,
+                newest_change=part.newest_change,
+                token=part.token,
+            )
+            pending = part
+        last = pending or _Part(requests=plan.requests)
+        yield _page(last, progress.final_cursor(plan.as_of), scope)
 
 
 def _page(part: _Part, cursor: Cursor, scope: frozenset[str] | None = None) -> SyncPage:
@@ -197,29 +211,3 @@ def _page(part: _Part, cursor: Cursor, scope: frozenset[str] | None = None) -> S
 def _chain(first: Iterable[_Part], second: Iterable[_Part]) -> Iterator[_Part]:
     yield from first
     yield from second
-
-
-def _later(one: datetime | None, other: datetime | None) -> datetime | None:
-    if one is None or other is None:
-        return one or other
-    return max(one, other)
-
-
-def read_cursor(cursor: Cursor | None) -> tuple[datetime | None, str | None]:
-    """(watermark, revisions token) from a stored cursor; anything unreadable counts as absent."""
-    if not cursor:
-        return None, None
-    changed, token = cursor.get("changed"), cursor.get("revisions_token")
-    watermark = None
-    if isinstance(changed, str):
-        try:
-            parsed = datetime.fromisoformat(changed)
-            watermark = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-        except ValueError:
-            watermark = None
-    return watermark, token if isinstance(token, str) and token else None
-
-
-def write_cursor(watermark: datetime | None, token: str | None) -> Cursor:
-    changed = watermark.astimezone(UTC).isoformat() if watermark is not None else None
-    return {"changed": changed, "revisions_token": token}

@@ -42,6 +42,7 @@ BATCH_VERSION = "7.1-preview.1"
 REVISIONS_LOCATION = "f828fe59-dd87-495d-a17c-7a8d6211ca6c"  # wit/reporting/workItemRevisions
 REVISIONS_VERSION = "7.1-preview.2"
 BATCH_SIZE = 200  # the service's limit per workitemsbatch call
+REVISIONS_PAGE = 1000  # revisions asked for per reporting page (the service may send fewer)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +165,11 @@ class AdoClient:
 
     def _revisions(self, token: str | None, fields: list[str]) -> Any:
         client = self._client()
-        parameters = {"fields": ",".join(fields), "types": ",".join(self._config.work_item_types)}
+        parameters = {
+            "fields": ",".join(fields),
+            "types": ",".join(self._config.work_item_types),
+            "$maxPageSize": str(REVISIONS_PAGE),
+        }
         if token:
             parameters["continuationToken"] = token
         response = client._send(

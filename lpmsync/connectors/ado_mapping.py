@@ -234,13 +234,13 @@ class _FieldReader:
         return value
 
     def identity(self, name: str) -> str | None:
-        """An IdentityRef (`displayName`, the name people recognise in Slack, else `uniqueName`)
-        or a plain `Name <mail>` string."""
+        """An IdentityRef (`uniqueName`, the sign-in address that identifies a person across
+        trackers, else `displayName`) or a plain `Name <mail>` string."""
         value = self._fields.get(name)
         if value is None or isinstance(value, str):
             return value or None
         if isinstance(value, Mapping):
-            for attribute in ("displayName", "uniqueName"):
+            for attribute in ("uniqueName", "displayName"):
                 found = value.get(attribute)
                 if isinstance(found, str) and found:
                     return found

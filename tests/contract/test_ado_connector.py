@@ -15,7 +15,7 @@ import responses
 
 from lpmsync.connectors.ado_mapping import requested_fields
 from lpmsync.domain.model import StateChange
-from lpmsync.domain.sync import SyncPage
+from lpmsync.domain.sync import Cursor, SyncPage
 from tests.contract.ado_fake import FakeBoards, Harness, fields_of, make_config, make_harness
 
 
@@ -30,6 +30,10 @@ def boards() -> Iterator[FakeBoards]:
 @pytest.fixture
 def harness(boards: FakeBoards, tmp_path: Path) -> Harness:
     return make_harness(boards, tmp_path)
+
+
+def cursor(changed: str | None, token: str | None, unstored: list[int] | None = None) -> Cursor:
+    return {"changed": changed, "revisions_token": token, "unstored": unstored or []}
 
 
 def keys(pages: list[SyncPage]) -> list[str]:
@@ -97,14 +101,7 @@ def test_nothing_changed_costs_exactly_two_requests(boards: FakeBoards, harness:
     assert harness.connector.requests_made - before == 2 == page.requests
     assert boards.wit("wiql") == 3 and boards.wit("batch") == 2 and boards.wit("revisions") == 1
     assert page.items == () and page.scope == first[-1].scope
-    assert (
-        page.cursor
-        == first[-1].cursor
-        == {
-            "changed": "2026-11-16T09:00:00+00:00",
-            "revisions_token": "0",
-        }
-    )
+    assert page.cursor == first[-1].cursor == cursor("2026-11-16T09:00:00+00:00", "0")
     assert boards.wiql_queries[-1].endswith(
         "AND [System.ChangedDate] >= '2026-11-16T08:55:00Z' ORDER BY [System.Id]"
     )
@@ -130,8 +127,8 @@ def test_incremental_fetches_changed_and_new_items_and_detects_removals(
     assert boards.revision_queries[-1]["continuationToken"] == ["1"]  # resumed, not re-read
     history = [change for page in second for change in page.history]
     assert [(c.key, c.from_status, c.to_status) for c in history] == [("3", None, "Active")]
-    assert second[0].cursor == {"changed": "2026-11-16T09:00:00+00:00", "revisions_token": "1"}
-    assert second[-1].cursor == {"changed": "2026-11-16T11:00:00+00:00", "revisions_token": "2"}
+    assert second[0].cursor == cursor("2026-11-16T09:00:00+00:00", "1")
+    assert second[-1].cursor == cursor("2026-11-16T11:00:00+00:00", "2")
 
 
 def test_full_request_ignores_the_cursor_but_pages_keep_its_watermark(
@@ -144,16 +141,14 @@ def test_full_request_ignores_the_cursor_but_pages_keep_its_watermark(
     assert keys(again) == keys(first) and boards.wit("wiql") == 2  # no changed-ids query
     assert "continuationToken" not in boards.revision_queries[-1]
     # a run stopped half-way must be repeated from the old watermark, not skip changes
-    assert [page.cursor for page in again[:-1]] == [
-        {"changed": "2026-11-16T09:00:00+00:00", "revisions_token": None}
-    ] * 2
+    assert [page.cursor for page in again[:-1]] == [cursor("2026-11-16T09:00:00+00:00", None)] * 2
     assert (again[-1].cursor or {})["changed"] == "2026-11-17T09:00:00+00:00"
 
 
 def test_a_first_sync_stopped_half_way_starts_over(boards: FakeBoards, harness: Harness) -> None:
     boards.add(*(fields_of(i) for i in range(1, 401)))
     pages = harness.sync()
-    assert pages[0].cursor == {"changed": None, "revisions_token": None}
+    assert pages[0].cursor == cursor(None, None)
 
 
 def test_revisions_are_read_page_by_page_with_the_token_in_each_cursor(
@@ -213,3 +208,19 @@ def test_malformed_items_are_skipped_and_the_sync_goes_on(
     ]
     assert pages[0].items[1].state == "unmapped"
     assert pages[-1].scope == frozenset({"1", "2", "3", "4"})  # skipped items stay in scope
+
+
+def test_unstored_items_are_fetched_again_only_when_they_change(
+    boards: FakeBoards, harness: Harness
+) -> None:
+    broken = fields_of(2)
+    del broken["fields"]["System.Title"]
+    boards.add(fields_of(1), broken)
+    first = harness.sync()
+    assert first[-1].cursor == cursor("2026-11-16T09:00:00+00:00", "0", [2])
+    assert harness.resync(first)[-1].requests == 2  # not fetched again while unchanged
+    fixed = fields_of(2, changed="2026-11-16T10:00:00Z")
+    boards.add(fixed)
+    boards.as_of = "2026-11-16T11:00:00Z"
+    pages = harness.sync(first[-1].cursor, frozenset({"1"}))
+    assert keys(pages) == ["2"] and pages[-1].cursor == cursor("2026-11-16T11:00:00+00:00", "0")

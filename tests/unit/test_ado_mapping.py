@@ -69,7 +69,7 @@ def test_recorded_item_with_tags_identity_and_state_change_date() -> None:
     assert (item.status, item.state) == ("Active", "Implementing")
     assert item.labels == ("client", "sample", "teamservices")
     assert item.theme_values == item.labels
-    assert item.owner == "Jamal Hartnett"
+    assert item.owner == "fabrikamfiber4@hotmail.com"
     assert item.created == datetime(2017, 9, 4, 6, 11, 59, 50000, tzinfo=UTC)
     assert item.updated == datetime(2017, 10, 4, 23, 32, 2, 180000, tzinfo=UTC)
     assert item.entered_state_at == datetime(2017, 10, 4, 23, 32, 1, 600000, tzinfo=UTC)
@@ -155,9 +155,9 @@ def test_parent_value_stream_theme_owner_and_wsjf() -> None:
     assert item.wsjf.score == pytest.approx((8 + 5 + 3.5) / 13)
 
 
-def test_identity_without_display_name_uses_unique_name() -> None:
-    owner = {"uniqueName": "jamal@contoso.com", "id": "d291b0c4"}
-    assert mapped(raw(**{"System.AssignedTo": owner})).owner == "jamal@contoso.com"
+def test_identity_without_unique_name_uses_the_display_name() -> None:
+    owner = {"displayName": "Jamal Hartnett", "id": "d291b0c4"}
+    assert mapped(raw(**{"System.AssignedTo": owner})).owner == "Jamal Hartnett"
 
 
 @pytest.mark.parametrize(
