@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from lpmsync.domain.model import StateChange, WorkItem
-from lpmsync.sandbox import to_domain
+from lpmsync.sandbox import generator_activity, to_domain
 from lpmsync.sandbox.dataset import Dataset, SampleItem, Transition
 from lpmsync.sandbox.generator_cases import plan_cases
 from lpmsync.sandbox.generator_catalog import (
@@ -45,6 +45,7 @@ MIN_SIZE = 100
 FEATURES_PER_EPIC = 6
 
 _PARKED_PATH = (FLOW[0], REVIEWING, PARKED)
+FLAVORS = {flavor.project: flavor for flavor in (JIRA_CLOUD, JIRA_DC, ADO)}
 
 
 class SamplePortfolio:
@@ -80,6 +81,33 @@ class SamplePortfolio:
     def history(self, dataset: Dataset, source_name: str) -> list[StateChange]:
         """Every status transition in the dataset, as a connector would read it."""
         return to_domain.history(dataset, source_name)
+
+    def progress(self, dataset: Dataset, *, at: datetime, count: int, seed: int = 0) -> list[str]:
+        """Between syncs: move `count` items one state on (at time `at`); their keys."""
+        return generator_activity.progress(
+            dataset, FLAVORS[dataset.project], at=at, count=count, seed=seed
+        )
+
+    def add_item(
+        self,
+        dataset: Dataset,
+        *,
+        at: datetime,
+        kind: str,
+        title: str,
+        parent_key: str | None = None,
+        **fields: object,
+    ) -> SampleItem:
+        """Between syncs: a new item in the funnel (or `status=`), created and updated at `at`."""
+        return generator_activity.add_item(
+            dataset,
+            FLAVORS[dataset.project],
+            at=at,
+            kind=kind,
+            title=title,
+            parent_key=parent_key,
+            **fields,
+        )
 
     def _dataset(self, flavor: Flavor) -> Dataset:
         with self._lock:

@@ -7,12 +7,14 @@ from typing import Any
 
 from lpmsync.sandbox.http import Request, Response
 from lpmsync.sandbox.jira_common import (
-    SearchIndex,
     View,
     changelog_entries,
+    error,
+)
+from lpmsync.sandbox.jira_requests import (
+    SearchIndex,
     decode_token,
     encode_token,
-    error,
 )
 
 MAX_ISSUES = 1000

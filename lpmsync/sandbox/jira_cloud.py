@@ -18,18 +18,20 @@ from lpmsync.sandbox.http import Handler, Request, Response, Router
 from lpmsync.sandbox.jira_changelog import bulk_changelogs
 from lpmsync.sandbox.jira_common import (
     FieldSelection,
-    SearchArgs,
-    SearchIndex,
     View,
-    check_basic,
-    decode_token,
-    encode_token,
     error,
     issue_json,
     jira_time,
     split_list,
 )
 from lpmsync.sandbox.jira_fields import field_catalog, field_ids
+from lpmsync.sandbox.jira_requests import (
+    SearchArgs,
+    SearchIndex,
+    check_basic,
+    decode_token,
+    encode_token,
+)
 from lpmsync.sandbox.jql import JqlError, parse
 
 ID_PAGE_LIMIT = 5000

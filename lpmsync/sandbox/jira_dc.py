@@ -16,15 +16,17 @@ from lpmsync.sandbox.dataset import Dataset
 from lpmsync.sandbox.http import Handler, Request, Response, Router
 from lpmsync.sandbox.jira_common import (
     FieldSelection,
-    SearchArgs,
-    SearchIndex,
     View,
-    check_bearer,
     error,
     issue_json,
     jira_time,
 )
 from lpmsync.sandbox.jira_fields import field_catalog, field_ids
+from lpmsync.sandbox.jira_requests import (
+    SearchArgs,
+    SearchIndex,
+    check_bearer,
+)
 from lpmsync.sandbox.jql import JqlError
 
 DEFAULT_MAX_RESULTS_CAP = 1000
