@@ -14,6 +14,7 @@ import pytest
 import responses
 
 from lpmsync.connectors.ado_mapping import requested_fields
+from lpmsync.domain.findings import JsonValue
 from lpmsync.domain.model import StateChange
 from lpmsync.domain.sync import Cursor, SyncPage
 from tests.contract.ado_fake import FakeBoards, Harness, fields_of, make_config, make_harness
@@ -33,7 +34,8 @@ def harness(boards: FakeBoards, tmp_path: Path) -> Harness:
 
 
 def cursor(changed: str | None, token: str | None, unstored: list[int] | None = None) -> Cursor:
-    return {"changed": changed, "revisions_token": token, "unstored": unstored or []}
+    ids: list[JsonValue] = list(unstored or [])
+    return {"changed": changed, "revisions_token": token, "unstored": ids}
 
 
 def keys(pages: list[SyncPage]) -> list[str]:

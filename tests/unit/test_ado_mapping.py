@@ -39,7 +39,7 @@ def config(**overrides: Any) -> AzureDevOpsSource:
     return AzureDevOpsSource.model_validate(values)
 
 
-def raw(item_id: int = 7, **fields: Any) -> dict[str, Any]:
+def raw(item_id: int = 7, /, **fields: Any) -> dict[str, Any]:
     base: dict[str, Any] = {
         "System.WorkItemType": "Epic",
         "System.State": "Active",
