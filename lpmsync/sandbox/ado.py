@@ -21,7 +21,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from lpmsync.sandbox.ado_common import AdoError, host_url, path_param
-from lpmsync.sandbox.ado_items import get_work_items_batch, list_work_items, query_by_wiql
+from lpmsync.sandbox.ado_items import (
+    get_work_item,
+    get_work_items_batch,
+    list_work_items,
+    query_by_wiql,
+)
 from lpmsync.sandbox.ado_reporting import read_reporting_revisions
 from lpmsync.sandbox.ado_state import AdoState
 from lpmsync.sandbox.dataset import Dataset
@@ -93,6 +98,13 @@ def build_router(
         add("POST", f"{prefix}{wit}/(?i:workitemsbatch)/?", "/_apis/wit/workitemsbatch", batch)
         listing = _bound(state, list_work_items)
         add("GET", f"{prefix}{wit}/(?i:workitems)/?", "/_apis/wit/workitems", listing)
+        single = _bound(state, get_work_item)
+        add(
+            "GET",
+            rf"{prefix}{wit}/(?i:workitems)/(?P<id>\d+)/?",
+            "/_apis/wit/workitems/{id}",
+            single,
+        )
         revisions = _bound(state, read_reporting_revisions)
         route = f"{prefix}{wit}/(?i:reporting/workitemrevisions)/?"
         for method in ("GET", "POST"):

@@ -98,6 +98,23 @@ def list_work_items(state: AdoState, request: Request) -> Response:
     )
 
 
+def get_work_item(state: AdoState, request: Request) -> Response:
+    """`GET .../_apis/wit/workitems/{id}`: one work item, not wrapped in a collection."""
+    require_api_version(request)
+    state.project(request)
+    item_id = int(request.params["id"])
+    fields = query_list(request, "fields")
+    expand = _choice("$expand", request.arg("$expand"), _EXPANDS, "none")
+    if fields and expand != "none":
+        raise bad_request("The expand parameter can not be used with the fields parameter.")
+    item = state.dataset.get(str(item_id))
+    view = _view(state, item, _moment(request.arg("asOf")))
+    if view is None:
+        raise _missing(item_id)
+    answer = _work_item(state, request, view, require_fields(fields) if fields else None, expand)
+    return Response(200, answer, content_type="application/json; charset=utf-8")
+
+
 def _work_items(
     state: AdoState,
     request: Request,

@@ -9,6 +9,7 @@ always lands after it, whatever timestamp the change carries.
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -130,14 +131,35 @@ class RevisionLedger:
         return history[revision.rev].at if revision.rev < len(history) else None
 
     def _record(self, items: list[SampleItem]) -> None:
+        if len(items) < 1000:
+            self._append(items)
+            return
+        # Half a million small acyclic tuples at scale: the cycle collector would only rescan
+        # them, tripling the time of the first read.
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self._append(items)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    def _append(self, items: list[SampleItem]) -> None:
         pending: list[tuple[datetime, int, int, str, str]] = []
         for item in items:
             known = self._by_key.setdefault(item.key, [])
-            for offset, (at, state) in enumerate(_steps(item, known)):
-                pending.append((at, item.id, len(known) + offset + 1, item.key, state))
-            self._seen[item.key] = item
-        pending.sort(key=lambda step: (step[0], step[1], step[2]))
+            base = len(known) + 1
+            key, item_id = item.key, item.id
+            pending.extend(
+                (at, item_id, base + offset, key, state)
+                for offset, (at, state) in enumerate(_steps(item, known))
+            )
+            self._seen[key] = item
+        pending.sort()  # by time, then id, then rev: unique, so key and state never compare
+        log, by_key, make = self._log, self._by_key, Revision._make
+        watermark = len(log)
         for at, item_id, rev, key, state in pending:
-            revision = Revision(key, item_id, rev, at, state, len(self._log) + 1)
-            self._log.append(revision)
-            self._by_key[key].append(revision)
+            watermark += 1
+            revision = make((key, item_id, rev, at, state, watermark))
+            log.append(revision)
+            by_key[key].append(revision)

@@ -96,6 +96,7 @@ def test_the_sdk_lists_work_items_and_reaches_reporting_revisions(
         listed = client.get_work_items(
             [4, 1], project="Contoso", fields=["System.State", "Microsoft.VSTS.Scheduling.Effort"]
         )
+        single = client.get_work_item(2, project="Contoso", expand="Relations")
         client.read_reporting_revisions_get(project="Contoso", types=["Epic"])
         statuses = [(entry.endpoint, entry.status) for entry in sandbox.server.log.entries]
 
@@ -103,6 +104,8 @@ def test_the_sdk_lists_work_items_and_reaches_reporting_revisions(
         (4, {"System.State": "Closed", "Microsoft.VSTS.Scheduling.Effort": 5.0}),
         (1, {"System.State": "Active", "Microsoft.VSTS.Scheduling.Effort": 13.0}),
     ]
+    assert (single.id, single.fields["System.State"]) == (2, "New")
+    assert single.relations[0].rel == "System.LinkTypes.Hierarchy-Reverse"
     assert ("GET /_apis/wit/reporting/workitemrevisions", 200) in statuses
 
 
@@ -143,11 +146,13 @@ def test_location_discovery_publishes_every_location_the_sdk_uses() -> None:
     with running(portfolio()) as sandbox:
         options = sandbox.call("OPTIONS", "/_apis", accept="application/json").json()
         wit_only = sandbox.call("OPTIONS", "/_apis/wit", accept="application/json").json()
+        project = sandbox.call("OPTIONS", "/Contoso/_apis", accept="application/json").json()
         areas = sandbox.call("GET", "/_apis/ResourceAreas").json()
         wit_area = sandbox.call("GET", "/_apis/ResourceAreas/5264459e-e5e0-4bd8-b118-0985e68a4ec5")
 
     assert {location["id"] for location in options["value"]} == SDK_LOCATIONS
     assert options["count"] == len(options["value"])
+    assert project == options
     assert {location["area"] for location in wit_only["value"]} == {"wit"}
     wiql = next(loc for loc in options["value"] if loc["resourceName"] == "wiql")
     assert wiql["routeTemplate"] == "{project}/{team}/_apis/{area}/{resource}"
