@@ -124,6 +124,7 @@ def _map_fields(
     labels = _split_list(read.text(TAGS) or "")
     area_path = read.text(AREA_PATH)
     parent = read.number(PARENT)
+    theme = config.fields.theme
     return WorkItem(
         source=config.name,
         key=key,
@@ -137,20 +138,23 @@ def _map_fields(
         updated=read.required_date(CHANGED),
         entered_state_at=read.date(STATE_CHANGED),
         parent=ItemRef(config.name, str(int(parent))) if parent is not None else None,
-        theme_values=labels
-        if config.fields.theme == THEME_FROM_TAGS
-        else read.values(config.fields.theme),
+        theme_values=labels if config.fields.theme == THEME_FROM_TAGS else read.values(theme),
         labels=labels,
         area_path=area_path,
         value_stream=value_stream(area_path, config.fields.value_stream.area_path_depth),
         owner=read.identity(config.fields.owner),
         estimate=read.number(config.fields.estimate),
-        wsjf=WsjfInputs(
-            business_value=read.number(config.fields.wsjf.business_value),
-            time_criticality=read.number(config.fields.wsjf.time_criticality),
-            risk_reduction=read.number(config.fields.wsjf.risk_reduction),
-            job_size=read.number(config.fields.wsjf.job_size),
-        ),
+        wsjf=_wsjf(read, config),
+    )
+
+
+def _wsjf(read: _FieldReader, config: AzureDevOpsSource) -> WsjfInputs:
+    fields = config.fields.wsjf
+    return WsjfInputs(
+        business_value=read.number(fields.business_value),
+        time_criticality=read.number(fields.time_criticality),
+        risk_reduction=read.number(fields.risk_reduction),
+        job_size=read.number(fields.job_size),
     )
 
 

@@ -109,6 +109,7 @@ class FakeBoards:
     throttle: list[str] = field(default_factory=list)  # Retry-After on the next WIT successes
     counts: Counter[str] = field(default_factory=Counter)
     wiql_queries: list[str] = field(default_factory=list)
+    wiql_params: list[dict[str, list[str]]] = field(default_factory=list)
     batch_bodies: list[dict[str, Any]] = field(default_factory=list)
     revision_queries: list[dict[str, list[str]]] = field(default_factory=list)
     headers_seen: list[dict[str, str]] = field(default_factory=list)
@@ -184,6 +185,7 @@ class FakeBoards:
         query = json.loads(request.body or b"{}")["query"]
         self.wiql_queries.append(query)
         params = parse_qs(urlsplit(request.url or "").query)
+        self.wiql_params.append(params)
         top = int(params["$top"][0]) if "$top" in params else None
         ids = [item_id for item_id in sorted(self.items) if self._matches(item_id, query)]
         if top is None and len(ids) > 20_000:

@@ -107,6 +107,9 @@ def test_nothing_changed_costs_exactly_two_requests(boards: FakeBoards, harness:
     assert boards.wiql_queries[-1].endswith(
         "AND [System.ChangedDate] >= '2026-11-16T08:55:00Z' ORDER BY [System.Id]"
     )
+    listing, changed = boards.wiql_params[-2:]
+    assert listing == {"$top": ["20000"]}
+    assert changed == {"$top": ["20000"], "timePrecision": ["true"]}  # the time part counts
 
 
 def test_incremental_fetches_changed_and_new_items_and_detects_removals(
