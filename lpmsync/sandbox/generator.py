@@ -188,7 +188,7 @@ class _Converter:
             value_stream=draft.value_stream,
             area_path=self._area_path(draft),
             owner=self._owner(draft),
-            estimate=draft.estimate,
+            estimate=draft.wsjf[3] if flavor.effort_is_job_size else draft.estimate,
             business_value=draft.wsjf[0],
             time_criticality=draft.wsjf[1],
             risk_reduction=draft.wsjf[2],

@@ -93,10 +93,11 @@ def _flow_cases(p: Planner, cases: Cases) -> None:
     quiet_feature = p.feature(quiet, IMPLEMENTING, entered_age=70.0, updated_age=45.0)
     p.feature(quiet, DONE)
     cases[RuleId.STALE] += [quiet, quiet_feature]
-    # wsjf-inversion: a low-WSJF epic is being built while a high-WSJF one waits in Ready
+    # wsjf-inversion: a low-WSJF epic (0.375) is being built while a higher one (2.625) waits in
+    # Ready; every other Implementing epic scores at least 3, every other Ready one below 2
     low = p.epic(IMPLEMENTING, "Mobile", theme="growth", wsjf=(1.0, 1.0, 1.0, 8.0))
     p.feature(low, IMPLEMENTING)
-    high = p.epic(READY, "Mobile", theme="data", wsjf=(20.0, 13.0, 8.0, 2.0))
+    high = p.epic(READY, "Mobile", theme="data", wsjf=(8.0, 8.0, 5.0, 8.0))
     p.feature(high, READY)
     p.feature(high, ANALYZING)
     cases[RuleId.WSJF_INVERSION] += [low, high]

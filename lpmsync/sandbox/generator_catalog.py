@@ -59,6 +59,7 @@ class Flavor:
     jira_keys: bool  # "PORT-12" keys; otherwise the numeric id is the key
     theme_labels_are_tags: bool
     area_path_root: str | None = None
+    effort_is_job_size: bool = False  # one "Effort" field serves as estimate and WSJF job size
 
     def key_for(self, number: int) -> str:
         return f"{self.project}-{number}" if self.jira_keys else str(self.first_id + number)
