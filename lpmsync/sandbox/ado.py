@@ -90,26 +90,25 @@ def build_router(
     areas = org + r"/_apis/(?i:ResourceAreas)"
     add("GET", f"{areas}/?", "/_apis/ResourceAreas", lambda r: _resource_areas(state, r))
     add("GET", f"{areas}/(?P<area_id>[^/]+)", "/_apis/ResourceAreas", _area_of(state))
-    wit = "/_apis/(?i:wit)"
     for prefix in (org, org + project, org + project + team):
-        add("POST", f"{prefix}{wit}/(?i:wiql)/?", "/_apis/wit/wiql", _bound(state, query_by_wiql))
+        wiql = _bound(state, query_by_wiql)
+        add("POST", f"{prefix}/_apis/(?i:wit/wiql)/?", "/_apis/wit/wiql", wiql)
     for prefix in (org, org + project):
-        batch = _bound(state, get_work_items_batch)
-        add("POST", f"{prefix}{wit}/(?i:workitemsbatch)/?", "/_apis/wit/workitemsbatch", batch)
-        listing = _bound(state, list_work_items)
-        add("GET", f"{prefix}{wit}/(?i:workitems)/?", "/_apis/wit/workitems", listing)
-        single = _bound(state, get_work_item)
-        add(
-            "GET",
-            rf"{prefix}{wit}/(?i:workitems)/(?P<id>\d+)/?",
-            "/_apis/wit/workitems/{id}",
-            single,
-        )
-        revisions = _bound(state, read_reporting_revisions)
-        route = f"{prefix}{wit}/(?i:reporting/workitemrevisions)/?"
-        for method in ("GET", "POST"):
-            add(method, route, "/_apis/wit/reporting/workitemrevisions", revisions)
+        for method, resource, endpoint, handler in _WORK_ITEM_ROUTES:
+            add(method, f"{prefix}/_apis/(?i:wit/{resource})/?", endpoint, _bound(state, handler))
     return router
+
+
+# Organisation- and project-level routes: (method, resource pattern, endpoint name, handler).
+_WORK_ITEM_ROUTES: tuple[tuple[str, str, str, Callable[[AdoState, Request], Response]], ...] = (
+    ("POST", "workitemsbatch", "/_apis/wit/workitemsbatch", get_work_items_batch),
+    ("GET", "workitems", "/_apis/wit/workitems", list_work_items),
+    ("GET", r"workitems/(?P<id>\d+)", "/_apis/wit/workitems/{id}", get_work_item),
+    ("GET", "reporting/workitemrevisions", "/_apis/wit/reporting/workitemrevisions",
+     read_reporting_revisions),
+    ("POST", "reporting/workitemrevisions", "/_apis/wit/reporting/workitemrevisions",
+     read_reporting_revisions),
+)  # fmt: skip
 
 
 def _bound(state: AdoState, handler: Callable[[AdoState, Request], Response]) -> Handler:

@@ -73,7 +73,8 @@ def _area(view: ItemView) -> str:
 
 
 def _effort(view: ItemView) -> float | None:
-    # The Agile process has one size field; it serves as both estimate and WSJF job size.
+    # The process's one size field: the estimate, else the job size. The WSJF job size also has
+    # its own field (Custom.JobSize) for portfolios that keep the two apart.
     item = view.item
     return item.estimate if item.estimate is not None else item.job_size
 
@@ -117,6 +118,7 @@ _DEFINITIONS = (
     FieldDef(
         "Custom.RiskReduction", "Risk Reduction", FieldKind.DOUBLE, lambda v: v.item.risk_reduction
     ),
+    FieldDef("Custom.JobSize", "Job Size", FieldKind.DOUBLE, lambda v: v.item.job_size),
 )
 
 FIELDS: dict[str, FieldDef] = {}

@@ -101,7 +101,7 @@ def test_the_sdk_lists_work_items_and_reaches_reporting_revisions(
         statuses = [(entry.endpoint, entry.status) for entry in sandbox.server.log.entries]
 
     assert [(w.id, w.fields) for w in listed] == [
-        (4, {"System.State": "Closed", "Microsoft.VSTS.Scheduling.Effort": 5.0}),
+        (4, {"System.State": "Closed", "Microsoft.VSTS.Scheduling.Effort": 5.0}),  # job size
         (1, {"System.State": "Active", "Microsoft.VSTS.Scheduling.Effort": 13.0}),
     ]
     assert (single.id, single.fields["System.State"]) == (2, "New")
@@ -197,9 +197,10 @@ def test_batch_returns_only_requested_fields_in_the_requested_order() -> None:
 
 def test_batch_without_fields_renders_every_known_field() -> None:
     with running(portfolio()) as sandbox:
-        answer = sandbox.call("POST", "/Contoso/_apis/wit/workitemsbatch", json={"ids": [1]})
+        answer = sandbox.call("POST", "/Contoso/_apis/wit/workitemsbatch", json={"ids": [1, 4]})
 
-    fields = answer.json()["value"][0]["fields"]
+    fields, sized = (work_item["fields"] for work_item in answer.json()["value"])
+    assert sized["Custom.JobSize"] == sized["Microsoft.VSTS.Scheduling.Effort"] == 5.0
     assert fields["System.WorkItemType"] == "Epic"
     assert fields["System.BoardColumn"] == "Active"
     assert fields["System.AreaPath"] == "Contoso\\Payments"
@@ -209,6 +210,7 @@ def test_batch_without_fields_renders_every_known_field() -> None:
     assert fields["Microsoft.VSTS.Common.BusinessValue"] == 8.0
     assert fields["Microsoft.VSTS.Common.TimeCriticality"] == 5.0
     assert fields["Custom.RiskReduction"] == 3.0
+    assert "Custom.JobSize" not in fields  # no job size: the null field is left out
     assert fields["Custom.StrategicTheme"] == "Growth"
     assert "System.Parent" not in fields
 
