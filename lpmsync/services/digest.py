@@ -14,7 +14,6 @@ from lpmsync.analysis import analyse
 from lpmsync.analysis.digest import WEEK, AlertCounts, build_digest, digest_metrics
 from lpmsync.domain.alerts import MessageKind, OutgoingMessage
 from lpmsync.domain.digest import Digest
-from lpmsync.notify.charts import digest_charts
 from lpmsync.notify.render_digest import render_digest
 from lpmsync.notify.render_html import preview_html
 from lpmsync.settings import Settings
@@ -62,8 +61,15 @@ def plan_digest(store: SqlStore, settings: Settings, now: datetime) -> DigestPla
     )
     channel = (slack.digest.channel or slack.default_channel) if slack else "(not configured)"
     week = _iso_week(now, settings.portfolio.timezone)
-    charts = digest_charts(digest) if with_charts else {}
+    charts = _charts(digest) if with_charts else {}
     return DigestPlan(digest, _messages(digest, charts, channel, week), charts, week)
+
+
+def _charts(digest: Digest) -> dict[str, bytes]:
+    # matplotlib takes ~0.3 s to import: only the digest pays for it, not every command.
+    from lpmsync.notify.charts import digest_charts  # noqa: PLC0415
+
+    return digest_charts(digest)
 
 
 def _iso_week(now: datetime, timezone: str) -> str:

@@ -106,6 +106,7 @@ def test_digest_posts_once_with_charts_in_its_thread(config: Path, slack: Slack)
     assert len(slack.workspace.messages()) == 1 and len(slack.workspace.files()) == 3
 
 
+@pytest.mark.slow
 def test_digest_without_the_token_exits_2_naming_the_variable(config: Path) -> None:
     result = run_cli("digest", "--config", str(config))
     assert result.returncode == 2
