@@ -81,7 +81,7 @@ class FakeJira:
 
     def fail(self, endpoint: str, *replies: tuple[int, dict[str, str]]) -> None:
         """Answer the next requests to `endpoint` ("POST /rest/...") with these statuses;
-        status 0 drops the connection instead."""
+        status 0 drops the connection instead, status -1 never answers (a read timeout)."""
         self.faults.setdefault(endpoint, []).extend(replies)
 
     # -- dispatch ----------------------------------------------------------------------------
@@ -99,6 +99,8 @@ class FakeJira:
             status, headers = scripted.pop(0)
             if status == 0:
                 raise requests.ConnectionError("connection reset by peer")
+            if status == -1:
+                raise requests.ReadTimeout("read timed out")
             return status, {**self._headers(), **headers}, json.dumps({"errorMessages": ["no"]})
         handler = self._routes().get(f"{method} {path}")
         assert handler is not None, f"the fake does not serve {method} {path}"

@@ -130,7 +130,7 @@ def check_response(found: Operation, status: int, document: Any) -> None:
 
 @cache
 def _components(spec_path: Path) -> dict[str, Any]:
-    components = _load(spec_path)["components"]
+    components: dict[str, Any] = _load(spec_path)["components"]
     if spec_path != DC_SPEC:
         return components
     schemas = dict(components["schemas"])

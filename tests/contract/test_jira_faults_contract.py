@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+import responses
 
-from lpmsync.errors import ConnectorError, FatalConnectorError, TransientConnectorError
+from lpmsync.connectors.registry import ConnectorContext, build_connector
+from lpmsync.errors import (
+    ConfigError,
+    ConnectorError,
+    FatalConnectorError,
+    TransientConnectorError,
+)
 from lpmsync.settings import JiraSource
 from tests.contract import jira_render as render
 from tests.contract.jira_fake import FakeJira
 from tests.contract.jira_helpers import (
+    ENV,
     TOKEN,
     FakeSleep,
     Memory,
@@ -90,6 +99,28 @@ def test_attempts_are_bounded_then_the_source_fails_transiently(jira: FakeJira) 
     assert jira.counts()[ISSUES] == 3
     assert sleep.calls == [1.0, 1.0]
     assert memory.items == {} and memory.cursor is None  # nothing half-done was committed
+    assert not leaks_secret(error)
+
+
+def test_timeouts_are_retried_then_transient(jira: FakeJira) -> None:
+    jira.fail(SEARCH, (-1, {}), (-1, {}))
+    sleep = FakeSleep()
+
+    error = failing_sync(Memory(), config(max_attempts=2), sleep)
+
+    assert isinstance(error, TransientConnectorError) and "ReadTimeout" in str(error)
+    assert len(sleep.calls) == 1
+
+
+def test_building_a_connector_sends_nothing_and_checks_its_secrets() -> None:
+    with responses.RequestsMock() as mock:  # any request would fail: none is registered
+        source = build_connector(config(), ConnectorContext(Path("/x"), environ=ENV))
+        assert source.source == "jira" and source.requests_made == 0
+        assert not mock.calls
+    with pytest.raises(ConfigError, match="JIRA_TOKEN is not set"):
+        build_connector(config(), ConnectorContext(Path("/x"), environ={"JIRA_EMAIL": "a@b"}))
+    with pytest.raises(ConfigError, match="email_env"):
+        build_connector(config(email_env=None), ConnectorContext(Path("/x"), environ=ENV))
 
 
 @pytest.mark.parametrize("status", [401, 403])
