@@ -25,6 +25,7 @@ from lpmsync.connectors.jira_jql import (
     reading,
     scope_jql,
 )
+from lpmsync.domain.findings import JsonValue
 from lpmsync.domain.sync import SyncRequest
 
 W = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
@@ -62,7 +63,7 @@ def test_the_cursor_round_trips_through_json() -> None:
         {"v": 1, "seen": {"A": 3}},
     ],
 )
-def test_an_unreadable_cursor_means_a_full_sync(raw: dict[str, object] | None) -> None:
+def test_an_unreadable_cursor_means_a_full_sync(raw: dict[str, JsonValue] | None) -> None:
     assert CursorState.parse(raw) is None
     assert make_plan(SyncRequest(raw, frozenset()), "abc").mode is Mode.FULL
 
