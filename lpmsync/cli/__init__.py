@@ -8,7 +8,16 @@ from typing import Annotated
 import typer
 
 from lpmsync import __version__
-from lpmsync.cli import config_cmd, db_cmd, digest_cmd, report_cmd, run_cmd, status_cmd, sync_cmd
+from lpmsync.cli import (
+    config_cmd,
+    db_cmd,
+    digest_cmd,
+    report_cmd,
+    run_cmd,
+    sandbox_cmd,
+    status_cmd,
+    sync_cmd,
+)
 from lpmsync.cli.common import run_guarded
 from lpmsync.logs import LogFormat, configure_from_cli
 
@@ -21,6 +30,7 @@ app = typer.Typer(
 )
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(db_cmd.app, name="db")
+app.add_typer(sandbox_cmd.app, name="sandbox")
 app.command("sync")(sync_cmd.sync)
 app.command("digest")(digest_cmd.digest)
 app.command("run")(run_cmd.run)
