@@ -152,14 +152,13 @@ class ItemRepository:
             for row in rows
             if existing.get((row["source"], row["key"])) not in (None, row["content_hash"])
         )
-        insert = _insert_for(conn)
-        for chunk in _chunks(rows):
-            statement = insert(items).values(list(chunk))
-            excluded = statement.excluded
-            updates = {c.name: excluded[c.name] for c in items.columns if not c.primary_key}
-            conn.execute(
-                statement.on_conflict_do_update(index_elements=["source", "key"], set_=updates)
-            )
+        # One statement, many parameter sets: compiled once and cached, unlike a multi-VALUES
+        # insert, which SQLAlchemy compiles afresh for every chunk.
+        statement = _insert_for(conn)(items)
+        updates = {c.name: statement.excluded[c.name] for c in items.columns if not c.primary_key}
+        conn.execute(
+            statement.on_conflict_do_update(index_elements=["source", "key"], set_=updates), rows
+        )
         return added, changed
 
     def _insert_history(self, conn: Connection, history: Sequence[StateChange]) -> None:
@@ -175,9 +174,7 @@ class ItemRepository:
             }
             for c in history
         ]
-        insert = _insert_for(conn)
-        for chunk in _chunks(rows):
-            conn.execute(insert(state_changes).values(list(chunk)).on_conflict_do_nothing())
+        conn.execute(_insert_for(conn)(state_changes).on_conflict_do_nothing(), rows)
 
     def _remove_out_of_scope(
         self, conn: Connection, source: str, scope: frozenset[str] | None
