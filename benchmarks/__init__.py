@@ -1,0 +1,1 @@
+"""lpmsync benchmarks: `make bench` writes benchmarks/results.md and results.json."""

@@ -1,0 +1,111 @@
+"""Analysis of large portfolios (time, peak memory) and the digest render (blocks + charts)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+from benchmarks.harness import Case, Sample, timed
+from benchmarks.sandbox_rig import DEMO_CONFIG, ENVIRON
+from lpmsync.analysis import analyse
+from lpmsync.analysis.digest import AlertCounts, build_digest
+from lpmsync.notify.charts import digest_charts
+from lpmsync.notify.render_digest import render_digest
+from lpmsync.sandbox.generator import generate
+from lpmsync.settings import load_settings, to_policy
+
+NOW = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
+JIRA_STATUSES = {
+    "Funnel": "Funnel",
+    "Reviewing": "Reviewing",
+    "Analyzing": "Analyzing",
+    "Ready": "Ready",
+    "In Progress": "Implementing",
+    "Done": "Done",
+}
+
+# Run in a fresh interpreter so ru_maxrss is this workload's peak, not the benchmark runner's.
+_PEAK_SCRIPT = """
+import json, resource, sys, time
+from benchmarks.core_cases import sample_items, demo_policy, NOW
+from lpmsync.analysis import analyse
+items, history = sample_items(int(sys.argv[1]))
+policy = demo_policy()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+started = time.perf_counter()
+analysis = analyse(items, policy, NOW, history)
+seconds = time.perf_counter() - started
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"seconds": seconds, "peak_mib": peak / 1024, "items_mib": before / 1024,
+                  "findings": len(analysis.findings)}))
+"""
+
+
+def demo_policy():  # type: ignore[no-untyped-def]
+    return to_policy(load_settings(DEMO_CONFIG, ENVIRON))
+
+
+def sample_items(n: int):  # type: ignore[no-untyped-def]
+    portfolio = generate(size=n, now=NOW)
+    dataset = portfolio.jira_cloud
+    return portfolio.work_items(dataset, "jira-cloud", JIRA_STATUSES), portfolio.history(
+        dataset, "jira-cloud"
+    )
+
+
+def analysis_cases(sizes: list[int], runs: int) -> list[Case]:
+    policy = demo_policy()
+    cases = []
+    for n in sizes:
+        items, history = sample_items(n)
+        samples = [
+            timed(lambda items=items, history=history: _analyse_once(items, policy, history))
+            for _ in range(runs)
+        ]
+        peak = _peak_memory(n)
+        case = Case("Analysis", f"analyse() N={n}", samples)
+        case.samples[0].extra.update(peak)
+        case.target = "< 1 s, peak < 1 GB" if n >= 100_000 else ""
+        if n >= 100_000:
+            fast, small = case.median < 1.0, peak["peak_mib"] < 1024
+            case.verdict = ("met" if fast and small else "MISSED") + (
+                f": {case.median:.2f} s, peak RSS {peak['peak_mib']:.0f} MiB "
+                f"(items alone {peak['items_mib']:.0f} MiB)"
+            )
+        else:
+            case.verdict = f"peak RSS {peak['peak_mib']:.0f} MiB"
+        cases.append(case)
+    return cases
+
+
+def _analyse_once(items, policy, history) -> None:  # type: ignore[no-untyped-def]
+    analyse(items, policy, NOW, history)
+
+
+def _peak_memory(n: int) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, "-c", _PEAK_SCRIPT, str(n)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def digest_cases(n: int, runs: int) -> list[Case]:
+    policy = demo_policy()
+    items, history = sample_items(n)
+    analysis = analyse(items, policy, NOW, history)
+
+    def render() -> None:
+        digest = build_digest(analysis, policy, now=NOW, alerts=AlertCounts(3, 2, 40))
+        messages = render_digest(digest, charts=True)
+        charts = digest_charts(digest)
+        assert messages and charts
+
+    samples: list[Sample] = [timed(render) for _ in range(runs)]
+    case = Case("Digest", f"digest render (blocks + 3 PNG charts) N={n}", samples)
+    return [case]

@@ -1,0 +1,92 @@
+"""The benchmark rig: the sandbox's three tracker personalities over one sample portfolio."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lpmsync.sandbox import ado, jira_cloud, jira_dc
+from lpmsync.sandbox.generator import SamplePortfolio, generate
+from lpmsync.sandbox.http import Knobs, SandboxServer
+from lpmsync.settings import AzureDevOpsSource, JiraSource, load_settings
+
+DEMO_CONFIG = Path(__file__).parents[1] / "config" / "demo.yaml"
+EMAIL, TOKEN, PAT = "bench@example.test", "bench-token", "bench-pat"
+ENVIRON = {
+    "LPMSYNC_SANDBOX_JIRA_EMAIL": EMAIL,
+    "LPMSYNC_SANDBOX_JIRA_TOKEN": TOKEN,
+    "LPMSYNC_SANDBOX_ADO_PAT": PAT,
+    "LPMSYNC_SANDBOX_SLACK_TOKEN": "xoxb-sandbox-token",
+    "LPMSYNC_BENCH_DC_PAT": PAT,
+}
+
+
+@dataclass
+class Rig:
+    portfolio: SamplePortfolio
+    cloud: SandboxServer
+    dc: SandboxServer
+    ado: SandboxServer
+
+    def servers(self) -> list[SandboxServer]:
+        return [self.cloud, self.dc, self.ado]
+
+    def clear_logs(self) -> None:
+        for server in self.servers():
+            server.log.clear()
+
+
+@contextmanager
+def rig(size: int, latency_ms: float, seed: int = 42) -> Iterator[Rig]:
+    portfolio = generate(seed=seed, size=size)
+    servers = [
+        SandboxServer(
+            jira_cloud.build_router(portfolio.jira_cloud, email=EMAIL, token=TOKEN),
+            knobs=Knobs(latency_ms=latency_ms),
+        ),
+        SandboxServer(
+            jira_dc.build_router(portfolio.jira_dc, pat=PAT), knobs=Knobs(latency_ms=latency_ms)
+        ),
+        SandboxServer(ado.build_router(portfolio.ado, pat=PAT), knobs=Knobs(latency_ms=latency_ms)),
+    ]
+    for server in servers:
+        server.start()
+    try:
+        yield Rig(portfolio, *servers)
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def source_configs(current: Rig, parallelism: int = 4) -> dict[str, Any]:
+    """The demo's source configs, pointed at this rig (plus a Jira DC source)."""
+    settings = load_settings(DEMO_CONFIG, ENVIRON)
+    by_kind = {source.name: source for source in settings.sources}
+    cloud = by_kind["jira-cloud"]
+    assert isinstance(cloud, JiraSource)
+    azure = by_kind["ado"]
+    assert isinstance(azure, AzureDevOpsSource)
+    dc = JiraSource.model_validate(
+        {
+            **cloud.model_dump(mode="json"),
+            "name": "jira-dc",
+            "url": current.dc.url,
+            "deployment": "datacenter",
+            "email_env": None,
+            "token_env": "LPMSYNC_BENCH_DC_PAT",
+            "jql": "project = ENT AND issuetype in (Epic, Feature)",
+            "parallelism": parallelism,
+        }
+    )
+    return {
+        "jira-cloud": cloud.model_copy(
+            update={"url": current.cloud.url, "parallelism": parallelism}
+        ),
+        "jira-dc": dc,
+        "ado": azure.model_copy(
+            update={"organization_url": f"{current.ado.url}/contoso", "parallelism": parallelism}
+        ),
+    }

@@ -1,0 +1,164 @@
+"""Full and incremental sync: lpmsync against the naive baselines, on the same sandbox."""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from benchmarks import baselines
+from benchmarks.harness import Case, Sample, timed
+from benchmarks.sandbox_rig import ENVIRON, Rig, rig, source_configs
+from lpmsync.connectors.registry import ConnectorContext, build_connector
+from lpmsync.sandbox.http import SandboxServer
+from lpmsync.services.sync import SourceSummary, sync_source
+from lpmsync.store import SqlStore, open_store
+
+DISCOVERY = ("serverInfo", "/field", "ResourceAreas", "OPTIONS")
+
+
+def floor(source: str, n: int, dc_page: int = 1000) -> int:
+    """The request floor from DESIGN.md's performance model (discovery excluded)."""
+    if source == "jira-cloud":
+        return math.ceil(n / 5000) + math.ceil(n / 100) + math.ceil(n / 1000)
+    if source == "ado":
+        return math.ceil(n / 20000) + math.ceil(n / 200)
+    return math.ceil(n / dc_page)
+
+
+def data_requests(server: SandboxServer) -> int:
+    """Requests excluding one-time discovery (server info, field list, SDK location lookups)."""
+    return sum(
+        n
+        for endpoint, n in server.log.counts().items()
+        if not any(marker in endpoint for marker in DISCOVERY)
+    )
+
+
+class LpmsyncSync:
+    """One store and one connector per source, as `lpmsync sync` would hold them."""
+
+    def __init__(self, current: Rig, source: str, parallelism: int, work_dir: Path) -> None:
+        self.source = source
+        self.config = source_configs(current, parallelism)[source]
+        self.work_dir = work_dir
+        self.store: SqlStore | None = None
+
+    def fresh_store(self) -> SqlStore:
+        if self.store is not None:
+            self.store.close()
+        path = Path(tempfile.mkdtemp(dir=self.work_dir)) / "bench.db"
+        self.store = open_store(f"sqlite:///{path}")
+        return self.store
+
+    def run(self, *, full: bool, store: SqlStore | None = None) -> SourceSummary:
+        target = store or self.store or self.fresh_store()
+        context = ConnectorContext(data_dir=self.work_dir, environ=ENVIRON)
+        connector = build_connector(self.config, context)
+        try:
+            summary = sync_source(target, connector, lambda: datetime.now(UTC), full=full)
+        finally:
+            connector.close()
+        if summary.status != "ok":
+            raise RuntimeError(f"benchmark sync of {self.source} failed: {summary.error}")
+        return summary
+
+
+def _server(current: Rig, source: str) -> SandboxServer:
+    return {"jira-cloud": current.cloud, "jira-dc": current.dc, "ado": current.ado}[source]
+
+
+def _baseline(current: Rig, source: str) -> Callable[[], int]:
+    if source == "jira-cloud":
+        return lambda: baselines.jira_cloud(current.cloud.url, "project = PORT ORDER BY key ASC")
+    if source == "jira-dc":
+        return lambda: baselines.jira_dc(current.dc.url, "project = ENT ORDER BY key ASC")
+    return lambda: baselines.azure_devops(f"{current.ado.url}/contoso", "Contoso")
+
+
+def full_sync_cases(
+    n: int, latency_ms: float, runs: int, parallelism: int, work_dir: Path
+) -> list[Case]:
+    cases: list[Case] = []
+    with rig(n, latency_ms) as current:
+        for source in ("jira-cloud", "jira-dc", "ado"):
+            server = _server(current, source)
+            ours = LpmsyncSync(current, source, parallelism, work_dir)
+            mine = [
+                _measured(
+                    server, lambda ours=ours: ours.run(full=True, store=ours.fresh_store()).added
+                )
+                for _ in range(runs)
+            ]
+            theirs = [_measured(server, _baseline(current, source)) for _ in range(runs)]
+            lp = Case(
+                "Full sync",
+                f"{source} N={n} lpmsync (parallelism {parallelism})",
+                mine,
+                floor=floor(source, n),
+            )
+            base = Case("Full sync", f"{source} N={n} baseline", theirs)
+            ratio = base.median / lp.median
+            lp.extra_ratio = ratio  # type: ignore[attr-defined]
+            lp.target = f"baseline/lpmsync = {ratio:.1f}x"
+            lp.verdict = _full_verdict(source, n, ratio, lp.requests, lp.floor)
+            cases += [lp, base]
+    return cases
+
+
+def _measured(server: SandboxServer, function: Callable[[], int | None]) -> Sample:
+    server.log.clear()
+    sample = timed(function)
+    sample.extra["items"] = sample.requests
+    sample.requests = data_requests(server)
+    sample.extra["requests_with_discovery"] = server.log.total()
+    return sample
+
+
+def _full_verdict(
+    source: str, n: int, ratio: float, requests: int | None, floor_: int | None
+) -> str:
+    at_floor = requests is not None and floor_ is not None and requests <= floor_
+    floor_text = "at floor" if at_floor else f"{requests} requests vs floor {floor_}"
+    if n < 10_000 or source == "jira-dc":
+        return floor_text + " (no speed target for this case)"
+    met = ratio >= 5 and at_floor
+    return ("met: " if met else "MISSED: ") + f"{ratio:.1f}x (target ≥ 5x), {floor_text}"
+
+
+def incremental_cases(
+    n: int, latency_ms: float, runs: int, parallelism: int, work_dir: Path
+) -> list[Case]:
+    cases: list[Case] = []
+    with rig(n, latency_ms) as current:
+        for source in ("jira-cloud", "jira-dc", "ado"):
+            server = _server(current, source)
+            ours = LpmsyncSync(current, source, parallelism, work_dir)
+            ours.run(full=True, store=ours.fresh_store())
+            ours.run(full=False)  # settle: the first incremental run may pick up history tokens
+            unchanged = [
+                _measured(server, lambda ours=ours: ours.run(full=False).changed)
+                for _ in range(runs)
+            ]
+            case = Case("Incremental sync", f"{source} N={n} nothing changed", unchanged)
+            case.target = "≤ 2 requests"
+            case.verdict = (
+                "met" if (case.requests or 0) <= 2 else f"MISSED: {case.requests} requests"
+            )
+            changed = []
+            for run in range(runs):
+                dataset = _dataset(current, source)
+                at = datetime.now(UTC) + timedelta(minutes=run + 1)
+                current.portfolio.progress(dataset, at=at, count=max(1, n // 100), seed=run)
+                changed.append(_measured(server, lambda ours=ours: ours.run(full=False).changed))
+            cases += [case, Case("Incremental sync", f"{source} N={n} 1% changed", changed)]
+    return cases
+
+
+def _dataset(current: Rig, source: str):  # type: ignore[no-untyped-def]
+    portfolio = current.portfolio
+    return {"jira-cloud": portfolio.jira_cloud, "jira-dc": portfolio.jira_dc, "ado": portfolio.ado}[
+        source
+    ]
