@@ -113,7 +113,7 @@ class CloudFetcher:
             issues, errors = result
             wanted = {text(issue.get("id")) for issue in issues if isinstance(issue, Mapping)}
             yield RawBatch(
-                keys=tuple(task.keys),
+                marker=task.keys[-1],
                 issues=issues,
                 histories={ident: histories.get(ident, ()) for ident in wanted if ident},
                 errors=errors,

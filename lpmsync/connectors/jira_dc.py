@@ -58,11 +58,11 @@ class DataCenterFetcher:
         fetched: set[str] = set()
         for page in self._search_all(changed_jql(self._jql, since), self._fields, ISSUE_PAGE):
             fetched.update(_keys(page.issues))
-            yield RawBatch(tuple(_keys(page.issues)), page.issues)
+            yield RawBatch(None, page.issues)  # in `updated` order: it marks no position
         rest = [key for key in keys_to_fetch(plan, listed, fetched) if key not in fetched]
         for batch in chunks(rest, KEYS_PER_QUERY):
             for page in self._search_all(keys_jql(self._jql, batch), self._fields, ISSUE_PAGE):
-                yield RawBatch(tuple(batch), page.issues)
+                yield RawBatch(batch[-1], page.issues)
 
     def _scan(self) -> Iterator[Event]:
         """Every issue in scope with its fields and changelog: the listing comes last."""
@@ -76,7 +76,7 @@ class DataCenterFetcher:
                 yield Started(page.server_time)
             keys = _keys(page.issues)
             seen.extend(keys)
-            yield RawBatch(tuple(keys), page.issues)
+            yield RawBatch(keys[-1] if keys else None, page.issues)
         distinct = tuple(dict.fromkeys(seen))
         # Offsets shift when issues are deleted mid-scan: a short count means a key may have
         # been skipped, and removals must then wait for a complete listing.

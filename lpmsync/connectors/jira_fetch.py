@@ -34,11 +34,12 @@ class Listing:
 
 @dataclass(frozen=True)
 class RawBatch:
-    """Raw issues for one page. `keys` are the keys asked for, in listing order (the last one
-    marks how far a full sync got). `histories` are changelogs by issue id; None when each
-    issue embeds its own (`expand=changelog`). `errors` are keys Jira could not return."""
+    """Raw issues for one page. `marker` is the last listed key this batch completes, in
+    listing order (a full sync resumes after it); None for a batch outside that order (the
+    issues a changed-issues search returned). `histories` are changelogs by issue id; None when
+    each issue embeds its own (`expand=changelog`). `errors` are keys Jira could not return."""
 
-    keys: tuple[str, ...]
+    marker: str | None
     issues: Sequence[Any]
     histories: Mapping[str, Sequence[Any]] | None = None
     errors: Mapping[str, str] = field(default_factory=dict)

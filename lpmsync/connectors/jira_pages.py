@@ -47,6 +47,7 @@ class PageBuilder:
         self._errors: set[str] = set()
         self._offset: int | None = None
         self._newest_raw: datetime | None = None
+        self._marker = plan.previous.resume_after if plan.mode is Mode.RESUME else None
 
     def handle(self, event: Event) -> SyncPage | None:
         """The page for a batch; None for the events that only inform the cursor."""
@@ -76,7 +77,9 @@ class PageBuilder:
             skipped.append(
                 SkippedItem(self._mapping.source, key, f"Jira could not return it: {reason}")
             )
-        cursor = self._progress_cursor(batch.keys[-1]) if batch.keys else None
+        if batch.marker is not None:
+            self._marker = batch.marker
+        cursor = self._progress_cursor()
         return SyncPage(
             items=tuple(items),
             history=tuple(history),
@@ -105,10 +108,10 @@ class PageBuilder:
         taken, self._reported = now - self._reported, now
         return taken
 
-    def _progress_cursor(self, last_key: str) -> dict[str, Any] | None:
+    def _progress_cursor(self) -> dict[str, Any] | None:
         """A full sync's resume marker; None (keep the stored cursor) for incremental pages."""
         since = self._plan.previous.resume_since if self._plan.mode is Mode.RESUME else self.started
-        if self._plan.mode is Mode.INCREMENTAL or since is None:
+        if self._plan.mode is Mode.INCREMENTAL or since is None or self._marker is None:
             return None
         previous = self._plan.previous
         state = CursorState(
@@ -117,7 +120,7 @@ class PageBuilder:
             seen=previous.seen,
             ignored=previous.ignored | self._ignored,
             retry=previous.retry | self._errors,
-            resume_after=last_key,
+            resume_after=self._marker,
             resume_since=since,
             utc_offset=self._offset if self._offset is not None else previous.utc_offset,
         )

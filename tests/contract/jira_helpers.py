@@ -100,6 +100,16 @@ def fake(
         yield FakeJira(deployment=deployment, **knobs).install(mock), mock
 
 
+def crash_after(memory: Memory, source: JiraConnector, pages: int) -> None:
+    """Commit `pages` pages of a sync, then stop as a crashed process would."""
+    running = source.pages(memory.request())
+    for _ in range(pages):
+        memory.apply(next(running))
+    close = getattr(running, "close", None)
+    if close is not None:
+        close()
+
+
 def resume_after(cursor: Cursor | None) -> object:
     """The key a stored full-sync resume marker points after (None without one)."""
     resume = (cursor or {}).get("resume")

@@ -11,7 +11,16 @@ import pytest
 from lpmsync.domain.model import ItemRef
 from lpmsync.errors import FatalConnectorError
 from tests.contract.jira_fake import FakeJira
-from tests.contract.jira_helpers import TOKEN, FakeSleep, Memory, config, connector, fake
+from tests.contract.jira_helpers import (
+    TOKEN,
+    FakeSleep,
+    Memory,
+    config,
+    connector,
+    crash_after,
+    fake,
+    resume_after,
+)
 from tests.contract.jira_render import FakeIssue, make_issues
 
 SEARCH = "POST /rest/api/2/search"
@@ -151,3 +160,22 @@ def test_changed_search_window_includes_the_overlap(jira: FakeJira) -> None:
 
     newest = max(issue.updated for issue in jira.issues.values()) - timedelta(minutes=30)
     assert f'updated >= "{newest:%Y-%m-%d %H:%M}"' in str(searches(jira)[1]["jql"])
+
+
+def test_a_crashed_scan_resumes_by_key_and_changes_never_move_the_marker(jira: FakeJira) -> None:
+    jira.dc_cap = 10
+    jira.add(*make_issues(30, project="ENT"))
+    memory = Memory()
+    crash_after(memory, connector(config("datacenter", parallelism=1)), pages=1)
+    assert resume_after(memory.cursor) == "ENT-10"
+    jira.now += timedelta(hours=1)
+    for key in ("ENT-3", "ENT-25"):
+        jira.issues[key].summary, jira.issues[key].updated = f"{key} renamed", jira.now
+    jira.log.clear()
+
+    crash_after(memory, connector(config("datacenter")), pages=1)  # only the changed issues
+    assert resume_after(memory.cursor) == "ENT-10"  # ENT-25 came from the changed search
+    memory.sync(connector(config("datacenter")))
+
+    assert len(memory.items) == 30 and memory.items["ENT-3"].title == "ENT-3 renamed"
+    assert memory.cursor is not None and "resume" not in memory.cursor

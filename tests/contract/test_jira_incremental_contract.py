@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
-from typing import cast
 
 import pytest
 
-from lpmsync.domain.sync import SyncPage
 from tests.contract.jira_fake import FakeJira
 from tests.contract.jira_helpers import (
     Memory,
     config,
     connector,
+    crash_after,
     fake,
     resume_after,
     skipped_keys,
@@ -158,11 +157,8 @@ def test_an_incremental_sync_stores_its_cursor_only_at_the_end(jira: FakeJira) -
 def test_a_crashed_full_sync_resumes_after_the_last_committed_page(jira: FakeJira) -> None:
     jira.issues.clear()
     jira.add(*make_issues(350))
-    source, memory = connector(config()), Memory()
-    running = cast(Generator[SyncPage, None, None], source.pages(memory.request()))
-    for _ in range(2):  # two pages committed, then the process dies
-        memory.apply(next(running))
-    running.close()
+    memory = Memory()
+    crash_after(memory, connector(config()), pages=2)  # two pages committed, then it died
     assert len(memory.items) == 200
     assert resume_after(memory.cursor) == "PORT-200"
     jira.now += timedelta(hours=1)
