@@ -11,6 +11,7 @@ from lpmsync import __version__
 from lpmsync.cli import (
     config_cmd,
     db_cmd,
+    demo_cmd,
     digest_cmd,
     report_cmd,
     run_cmd,
@@ -32,6 +33,7 @@ app.add_typer(config_cmd.app, name="config")
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(sandbox_cmd.app, name="sandbox")
 app.command("sync")(sync_cmd.sync)
+app.command("demo")(demo_cmd.demo)
 app.command("digest")(digest_cmd.digest)
 app.command("run")(run_cmd.run)
 app.command("status")(status_cmd.status)

@@ -37,7 +37,9 @@ def _emphasis_style(chunk: str) -> str | None:
 
 
 def _strip_emphasis(chunk: str) -> str:
-    return re.sub(r"\*([^*\n]+)\*", r"\1", chunk)
+    """Slack's *bold* and _italic_ markers, which a terminal line does not need."""
+    chunk = re.sub(r"\*([^*\n]+)\*", r"\1", chunk)
+    return re.sub(r"(?<![\w])_([^_\n]+)_(?![\w])", r"\1", chunk)
 
 
 def render_block(block: Mapping[str, Any]) -> RenderableType | None:

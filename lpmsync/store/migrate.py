@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -11,6 +12,11 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+# Alembic narrates every connection at INFO ("Context impl SQLiteImpl."); the store logs what
+# it applied instead.
+logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
+log = logging.getLogger("lpmsync.store")
 
 
 def alembic_config() -> Config:
@@ -39,4 +45,6 @@ def upgrade_to_head(engine: Engine) -> list[str]:
     with engine.begin() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
-    return list(reversed(pending))
+    applied = list(reversed(pending))
+    log.info("store migrated: applied %s", ", ".join(applied))
+    return applied

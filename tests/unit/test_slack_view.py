@@ -37,3 +37,7 @@ def test_text_fallback_when_there_are_no_blocks() -> None:
     console = Console(record=True, width=120)
     console.print(render_message({"text": "plain &lt;text&gt;"}))
     assert "plain <text>" in console.export_text()
+
+
+def test_italic_markers_are_dropped_but_snake_case_survives() -> None:
+    assert mrkdwn_to_text("_Theme:_ cx · max_age_days: 60").plain == "Theme: cx · max_age_days: 60"
