@@ -8,11 +8,12 @@ the item cannot have entered its state after it was last changed).
 from __future__ import annotations
 
 import heapq
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from lpmsync.analysis.context import Context, days_between, describe
 from lpmsync.domain.findings import Finding, JsonValue, RuleId
 from lpmsync.domain.model import WorkItem
+from lpmsync.domain.policies import RuleConfig
 from lpmsync.domain.report import ItemAge
 
 OLDEST_PER_STATE = 10
@@ -38,23 +39,28 @@ def aging_findings(ctx: Context) -> list[Finding]:
         max_age = limits.get(state)
         if max_age is None:
             continue
+        # Entered before the cutoff = in the state for more than max_age days.
+        cutoff = ctx.now - timedelta(days=max_age)
         for item in ctx.in_states((state,), config.levels):
-            since, since_source = entered(ctx, item)
-            days = days_between(ctx.now, since)
-            if days <= max_age:
-                continue
-            message = (
-                f"{describe(item)} has been in {state} for {int(days)} days, "
-                f"over its {max_age}-day limit"
-            )
-            evidence: dict[str, JsonValue] = {
-                "max_age_days": max_age,
-                "days_in_state": int(days),
-                "entered_state_at": since.isoformat(),
-                "entered_from": since_source,
-            }
-            findings.append(ctx.item_finding(RuleId.AGING, config, item, message, evidence, state))
+            since = item.entered_state_at or entered(ctx, item)[0]
+            if since < cutoff:
+                findings.append(_aging(ctx, config, item, max_age))
     return findings
+
+
+def _aging(ctx: Context, config: RuleConfig, item: WorkItem, max_age: int) -> Finding:
+    since, since_source = entered(ctx, item)
+    days = int(days_between(ctx.now, since))
+    message = (
+        f"{describe(item)} has been in {item.state} for {days} days, over its {max_age}-day limit"
+    )
+    evidence: dict[str, JsonValue] = {
+        "max_age_days": max_age,
+        "days_in_state": days,
+        "entered_state_at": since.isoformat(),
+        "entered_from": since_source,
+    }
+    return ctx.item_finding(RuleId.AGING, config, item, message, evidence, item.state)
 
 
 def stale_findings(ctx: Context) -> list[Finding]:
@@ -62,17 +68,16 @@ def stale_findings(ctx: Context) -> list[Finding]:
     if config is None:
         return []
     threshold = config.stale_after_days
+    cutoff = ctx.now - timedelta(days=threshold)
     findings = []
     for item in ctx.selected(config):
-        days = days_between(ctx.now, item.updated)
-        if days <= threshold:
+        if item.updated >= cutoff:
             continue
-        message = (
-            f"{describe(item)} has not been updated for {int(days)} days (stale after {threshold})"
-        )
+        days = int(days_between(ctx.now, item.updated))
+        message = f"{describe(item)} has not been updated for {days} days (stale after {threshold})"
         evidence: dict[str, JsonValue] = {
             "stale_after_days": threshold,
-            "days_since_update": int(days),
+            "days_since_update": days,
             "updated": item.updated.isoformat(),
         }
         findings.append(ctx.item_finding(RuleId.STALE, config, item, message, evidence))

@@ -10,17 +10,28 @@ from __future__ import annotations
 from lpmsync.analysis.context import Alignment, Context, describe
 from lpmsync.analysis.themes import ThemeStatus
 from lpmsync.domain.findings import Finding, JsonValue, RuleId
-from lpmsync.domain.model import WorkItem
-from lpmsync.domain.policies import Theme
+from lpmsync.domain.model import Level, WorkItem
+from lpmsync.domain.policies import RuleConfig, Theme
 
 
 def alignment_rate(ctx: Context) -> tuple[float, int]:
     """(share of active items serving an active theme, number of active items)."""
-    active = ctx.in_states(ctx.policy.active_states)
-    if not active:
-        return 1.0, 0
-    aligned = sum(1 for item in active if ctx.view(item).alignment is Alignment.ALIGNED)
-    return aligned / len(active), len(active)
+    aligned = active = 0
+    for state in ctx.policy.active_states:
+        for level in Level:
+            aligned += ctx.split(state, level).aligned
+            active += len(ctx.cell(state, level))
+    return (aligned / active if active else 1.0), active
+
+
+def _flagged(ctx: Context, config: RuleConfig, alignment: Alignment) -> list[WorkItem]:
+    """The rule's active items with that alignment (the split is computed once per cell)."""
+    found: list[WorkItem] = []
+    for state in ctx.active_states(config):
+        for level in config.levels:
+            split = ctx.split(state, level)
+            found += split.retired if alignment is Alignment.RETIRED else split.unaligned
+    return found
 
 
 def alignment_findings(ctx: Context) -> list[Finding]:
@@ -35,14 +46,11 @@ def alignment_findings(ctx: Context) -> list[Finding]:
                 f"{describe(item)} serves no active theme",
                 {"upcoming_themes": _windows(_themes(ctx, item, ThemeStatus.UPCOMING))},
             )
-            for item in ctx.selected(unaligned)
-            if ctx.view(item).alignment is Alignment.UNALIGNED
+            for item in _flagged(ctx, unaligned, Alignment.UNALIGNED)
         ]
     retired = ctx.rule(RuleId.RETIRED_THEME)
     if retired is not None:
-        for item in ctx.selected(retired):
-            if ctx.view(item).alignment is not Alignment.RETIRED:
-                continue
+        for item in _flagged(ctx, retired, Alignment.RETIRED):
             themes = _themes(ctx, item, ThemeStatus.RETIRED)
             names = ", ".join(theme.key for theme in themes)
             findings.append(

@@ -15,7 +15,13 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from lpmsync.analysis.fingerprint import fingerprint
-from lpmsync.analysis.themes import NO_MATCH, ItemKey, ThemeStatus, assign_themes, theme_status
+from lpmsync.analysis.themes import (
+    NO_MATCH,
+    ItemKey,
+    ThemeStatus,
+    assign_themes,
+    theme_status,
+)
 from lpmsync.domain.findings import Finding, JsonValue, Scope, Subject
 from lpmsync.domain.model import ItemRef, Level, StateChange, WorkItem
 from lpmsync.domain.policies import PortfolioPolicy, RuleConfig, Theme
@@ -44,6 +50,15 @@ class ThemeView:
 
 
 @dataclass(frozen=True, slots=True)
+class Split:
+    """One cell's items by alignment."""
+
+    aligned: int
+    unaligned: Sequence[WorkItem]
+    retired: Sequence[WorkItem]
+
+
+@dataclass(frozen=True, slots=True)
 class Context:
     policy: PortfolioPolicy
     now: datetime
@@ -53,12 +68,12 @@ class Context:
     by_cell: Mapping[Cell, Sequence[WorkItem]]
     outside: Sequence[WorkItem]  # unmapped, or in a state the Kanban does not have
     state_index: Mapping[str, int]
-    epic_of: Mapping[ItemKey, WorkItem]  # feature -> its parent epic, where both are known
     assignments: Mapping[ItemKey, ThemeAssignment]
     views: Mapping[tuple[str, ...], ThemeView]
     themes: Mapping[str, Theme]
     status: Mapping[str, ThemeStatus]
     entered: Mapping[ItemKey, datetime]  # from the history: when the item entered its status
+    splits: dict[Cell, Split]  # filled on demand by `split`
 
     def rule(self, rule_id: str) -> RuleConfig | None:
         """The rule's configuration, or None when it is turned off."""
@@ -91,13 +106,41 @@ class Context:
         return None if ref is None else self.by_key.get((ref.source, ref.key))
 
     def epic(self, feature: WorkItem) -> WorkItem | None:
-        return self.epic_of.get((feature.source, feature.key))
+        """The feature's parent, when it is in the portfolio and is an epic."""
+        ref = feature.parent
+        if ref is None:
+            return None
+        parent = self.by_key.get((ref.source, ref.key))
+        return parent if parent is not None and parent.level is Level.EPIC else None
 
     def assignment(self, item: WorkItem) -> ThemeAssignment:
         return self.assignments.get((item.source, item.key), NO_MATCH)
 
     def view(self, item: WorkItem) -> ThemeView:
         return self.views[self.assignment(item).themes]
+
+    def split(self, state: str, level: Level) -> Split:
+        """The cell's items by alignment, computed once per cell."""
+        cell = (state, level)
+        found = self.splits.get(cell)
+        if found is None:
+            found = self.splits[cell] = self._split(cell)
+        return found
+
+    def _split(self, cell: Cell) -> Split:
+        aligned = 0
+        unaligned: list[WorkItem] = []
+        retired: list[WorkItem] = []
+        assignments, views = self.assignments, self.views
+        for item in self.by_cell.get(cell, ()):
+            alignment = views[assignments[(item.source, item.key)].themes].alignment
+            if alignment is Alignment.ALIGNED:
+                aligned += 1
+            elif alignment is Alignment.RETIRED:
+                retired.append(item)
+            else:
+                unaligned.append(item)
+        return Split(aligned, unaligned, retired)
 
     def item_finding(
         self,
@@ -160,20 +203,12 @@ def build_context(
     now: datetime,
     history: Sequence[StateChange],
 ) -> Context:
-    by_key = _unique(items)
-    unique = list(by_key.values())
     state_index = {state.name: index for index, state in enumerate(policy.states)}
-    by_cell: dict[Cell, list[WorkItem]] = {}
-    outside: list[WorkItem] = []
-    for item in unique:
-        if item.state in state_index:
-            by_cell.setdefault((item.state, item.level), []).append(item)
-        else:
-            outside.append(item)
+    by_key, by_cell, outside = _group(items, state_index)
+    unique = list(by_key.values())
     today = _today(now, policy.timezone)
     status = {theme.key: theme_status(theme, today) for theme in policy.themes}
-    epic_of = _epics(unique, by_key)
-    assignments = assign_themes(unique, policy.themes, epic_of)
+    assignments = assign_themes(policy.themes, by_key)
     return Context(
         policy=policy,
         now=now,
@@ -183,40 +218,44 @@ def build_context(
         by_cell=by_cell,
         outside=outside,
         state_index=state_index,
-        epic_of=epic_of,
         assignments=assignments,
         views=_views(assignments.values(), status),
         themes={theme.key: theme for theme in policy.themes},
         status=status,
-        entered=_entered(history, by_key),
+        entered=_entered(history, unique),
+        splits={},
     )
 
 
-def _unique(items: Sequence[WorkItem]) -> dict[ItemKey, WorkItem]:
-    """Items by source and key. Of duplicates the most recently updated stays (ties broken on
-    content), so the outcome does not depend on the input order."""
+def _group(
+    items: Sequence[WorkItem], state_index: Mapping[str, int]
+) -> tuple[dict[ItemKey, WorkItem], dict[Cell, list[WorkItem]], list[WorkItem]]:
+    """Items by source and key, and by Kanban state and level (the rest: outside the Kanban),
+    in one pass. Of duplicates the most recently updated stays (ties broken on content), so the
+    outcome does not depend on the input order."""
     by_key: dict[ItemKey, WorkItem] = {}
+    by_cell: dict[Cell, list[WorkItem]] = {}
+    outside: list[WorkItem] = []
+    duplicates = False
     for item in items:
-        key = (item.source, item.key)
-        kept = by_key.get(key)
-        if kept is None or (item.updated, repr(item)) > (kept.updated, repr(kept)):
-            by_key[key] = item
-    return by_key
-
-
-def _epics(
-    items: Sequence[WorkItem], by_key: Mapping[ItemKey, WorkItem]
-) -> dict[ItemKey, WorkItem]:
-    """Each feature's parent epic, looked up by source and key (it may be in another source)."""
-    epics: dict[ItemKey, WorkItem] = {}
-    for item in items:
-        ref = item.parent
-        if ref is None or item.level is not Level.FEATURE:
+        kept = by_key.setdefault((item.source, item.key), item)
+        if kept is not item:
+            duplicates = True
+            if (item.updated, repr(item)) > (kept.updated, repr(kept)):
+                by_key[(item.source, item.key)] = item
             continue
-        parent = by_key.get((ref.source, ref.key))
-        if parent is not None and parent.level is Level.EPIC:
-            epics[(item.source, item.key)] = parent
-    return epics
+        if item.state not in state_index:
+            outside.append(item)
+            continue
+        cell = (item.state, item.level)
+        members = by_cell.get(cell)
+        if members is None:
+            by_cell[cell] = [item]
+        else:
+            members.append(item)
+    if duplicates:  # rare: regroup without the items that lost
+        return _group(list(by_key.values()), state_index)
+    return by_key, by_cell, outside
 
 
 def _views(
@@ -245,15 +284,18 @@ def _today(now: datetime, timezone: str) -> date:
     return now.astimezone(ZoneInfo(timezone)).date()
 
 
-def _entered(
-    history: Sequence[StateChange], by_key: Mapping[ItemKey, WorkItem]
-) -> dict[ItemKey, datetime]:
-    """When each item last moved into its current tracker status, where the history says."""
+def _entered(history: Sequence[StateChange], items: Sequence[WorkItem]) -> dict[ItemKey, datetime]:
+    """When each item without `entered_state_at` last moved into its current tracker status,
+    where the history says (the history is only read for those items)."""
+    status = {
+        (item.source, item.key): item.status for item in items if item.entered_state_at is None
+    }
     entered: dict[ItemKey, datetime] = {}
+    if not status:
+        return entered
     for change in history:
         key = (change.source, change.key)
-        item = by_key.get(key)
-        if item is None or change.to_status != item.status:
+        if status.get(key) != change.to_status:
             continue
         known = entered.get(key)
         if known is None or change.at > known:

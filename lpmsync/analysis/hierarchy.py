@@ -5,6 +5,7 @@ source than its features."""
 from __future__ import annotations
 
 from lpmsync.analysis.context import Context, describe, ref_name
+from lpmsync.analysis.themes import NO_MATCH
 from lpmsync.domain.findings import Finding, JsonValue, RuleId
 from lpmsync.domain.model import Level
 
@@ -48,12 +49,12 @@ def _mismatches(ctx: Context) -> list[Finding]:
         return []
     findings = []
     for feature in ctx.selected(config, only=Level.FEATURE):
-        epic = ctx.epic(feature)
         own = ctx.assignment(feature)
-        if epic is None or own.inherited_from is not None or not own.themes:
-            continue
-        theirs = ctx.assignment(epic)
-        if not theirs.themes or set(own.themes) & set(theirs.themes):
+        if own.inherited_from is not None or not own.themes:
+            continue  # no theme of its own: nothing to differ from its epic's
+        epic = ctx.epic(feature)
+        theirs = ctx.assignment(epic) if epic is not None else NO_MATCH
+        if epic is None or not theirs.themes or set(own.themes) & set(theirs.themes):
             continue
         epic_name = ref_name(epic.ref, feature.source)
         message = (

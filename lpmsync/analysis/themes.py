@@ -18,7 +18,7 @@ from datetime import date
 from enum import StrEnum
 from typing import TypeVar
 
-from lpmsync.domain.model import ItemRef, WorkItem
+from lpmsync.domain.model import ItemRef, Level, WorkItem
 from lpmsync.domain.policies import MatchKind, Theme
 from lpmsync.domain.report import ThemeAssignment
 
@@ -216,28 +216,47 @@ ItemKey = tuple[str, str]  # (source, key): cheaper to hash than ItemRef in hot 
 
 
 def assign_themes(
-    items: Sequence[WorkItem], themes: Sequence[Theme], epic_of: Mapping[ItemKey, WorkItem]
+    themes: Sequence[Theme], by_key: Mapping[ItemKey, WorkItem]
 ) -> dict[ItemKey, ThemeAssignment]:
-    """Every item's assignment; features without a match of their own inherit their epic's
-    (`epic_of` maps a feature to its parent epic)."""
+    """Map every item; features without a match of their own inherit their epic's themes.
+
+    Parents are looked up by source and key (an epic may live in another source). What a
+    feature inherits is worked out once per epic and shared by all its features.
+    """
     mapper = ThemeMapper(themes)
     assignments: dict[ItemKey, ThemeAssignment] = {}
-    unmatched: list[ItemKey] = []
-    for item in items:
-        key = (item.source, item.key)
+    unmatched: list[tuple[ItemKey, WorkItem, ItemRef]] = []
+    for key, item in by_key.items():
         assignment = assignments[key] = mapper.own(item)
-        if assignment is NO_MATCH and key in epic_of:
-            unmatched.append(key)
-    inherited: dict[tuple[ItemKey, bool], ThemeAssignment] = {}
-    for key in unmatched:
-        epic = epic_of[key]
-        theirs = assignments[(epic.source, epic.key)]
-        if theirs.themes:
-            memo = ((epic.source, epic.key), epic.source == key[0])
-            if memo not in inherited:
-                inherited[memo] = _inherited(theirs, epic.ref, key[0])
-            assignments[key] = inherited[memo]
+        parent = item.parent
+        if assignment is NO_MATCH and parent is not None and item.level is Level.FEATURE:
+            unmatched.append((key, item, parent))
+    # Per epic: what its features inherit (NO_MATCH: nothing), for same-source and other
+    # features (the reason names the epic's source only when it differs).
+    same: dict[ItemKey, ThemeAssignment] = {}
+    other: dict[ItemKey, ThemeAssignment] = {}
+    for key, feature, ref in unmatched:
+        parent_key = (ref.source, ref.key)
+        memo = same if ref.source == feature.source else other
+        inherit = memo.get(parent_key)
+        if inherit is None:
+            inherit = memo[parent_key] = _inheritance(assignments, by_key, parent_key, feature)
+        if inherit is not NO_MATCH:
+            assignments[key] = inherit
     return assignments
+
+
+def _inheritance(
+    assignments: Mapping[ItemKey, ThemeAssignment],
+    by_key: Mapping[ItemKey, WorkItem],
+    parent_key: ItemKey,
+    feature: WorkItem,
+) -> ThemeAssignment:
+    epic = by_key.get(parent_key)
+    if epic is None or epic.level is not Level.EPIC:
+        return NO_MATCH
+    theirs = assignments[parent_key]
+    return _inherited(theirs, epic.ref, feature.source) if theirs.themes else NO_MATCH
 
 
 def _inherited(epic: ThemeAssignment, epic_ref: ItemRef, source: str) -> ThemeAssignment:
