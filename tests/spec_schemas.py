@@ -65,6 +65,20 @@ def response_schema(spec: Path | str, path: str, method: str, status: int | str)
     return _rooted(document, fragment)
 
 
+def request_body_schema(spec: Path | str, path: str, method: str) -> dict[str, Any]:
+    """The JSON schema of one operation's request body (OpenAPI 3 `requestBody`, or a Swagger
+    2.0 `in: body` parameter), as a self-contained root schema."""
+    document = load_spec(str(spec))
+    operation = document["paths"][path][method.lower()]
+    if "requestBody" in operation:  # OpenAPI 3
+        content = _deref(document, operation["requestBody"])["content"]
+        fragment = next(body["schema"] for kind, body in content.items() if "json" in kind)
+    else:  # Swagger 2.0
+        parameters = [_deref(document, p) for p in operation.get("parameters", [])]
+        fragment = next(p["schema"] for p in parameters if p.get("in") == "body")
+    return _rooted(document, fragment)
+
+
 def component_schema(spec: Path | str, name: str) -> dict[str, Any]:
     """A named schema (`components/schemas/<name>` or `definitions/<name>`), self-contained."""
     document = load_spec(str(spec))
