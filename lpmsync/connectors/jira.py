@@ -1,8 +1,9 @@
 """The Jira connector (Cloud and Data Center): `JiraConnector.from_config(config, context)`.
 
 Building a connector sends nothing (so one unreachable site cannot stop the others from being
-built); the first `pages()` call discovers the site once: `serverInfo` (is it the deployment the
-config says?) and, when the config names fields, the field list. See docs/jira.md.
+built). A full sync discovers the site: `serverInfo` (is it the deployment the config says?) and,
+when the config names fields, the field list; the ids found are kept with the cursor, so later
+incremental syncs, even from a new process, send only their searches. See docs/jira.md.
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ import time
 from collections.abc import Iterator
 
 from lpmsync.connectors.jira_cloud import CloudFetcher
-from lpmsync.connectors.jira_cursor import fingerprint, make_plan
+from lpmsync.connectors.jira_cursor import Mode, Plan, fingerprint, make_plan
 from lpmsync.connectors.jira_dc import DataCenterFetcher
 from lpmsync.connectors.jira_fetch import Fetcher
 from lpmsync.connectors.jira_fields import needs_field_list, resolve
 from lpmsync.connectors.jira_http import JiraAuth, JiraHttp
 from lpmsync.connectors.jira_jql import reading
-from lpmsync.connectors.jira_mapping import MappingConfig
+from lpmsync.connectors.jira_mapping import FieldIds, MappingConfig
 from lpmsync.connectors.jira_pages import PageBuilder
 from lpmsync.connectors.registry import ConnectorContext
 from lpmsync.connectors.retry import RetryableError, RetryPolicy
@@ -93,8 +94,8 @@ class JiraConnector:
     def pages(self, request: SyncRequest) -> Iterator[SyncPage]:
         """Pages in commit order; the last one carries the scope and the new watermark."""
         reported = self._http.requests_made
-        fetcher, mapping = self._discover()
         plan = make_plan(request, self._config_id)
+        fetcher, mapping = self._discover(plan)
         zone_name, overlap = self._config.jql_time_zone, self._config.overlap_minutes
         since = plan.since
         literal = (
@@ -116,12 +117,20 @@ class JiraConnector:
                 yield page
         yield builder.final()
 
-    def _discover(self) -> tuple[Fetcher, MappingConfig]:
+    def _discover(self, plan: Plan) -> tuple[Fetcher, MappingConfig]:
+        """Field ids and fetcher, once per connector: remembered in the cursor by an earlier
+        run (incremental syncs of a new process send nothing for them), else asked for."""
         if self._fetcher is not None and self._mapping is not None:
             return self._fetcher, self._mapping
         config, http = self._config, self._http
-        self._check_deployment(http.server_info().get("deploymentType"))
-        field_ids = resolve(config, http.fields() if needs_field_list(config) else [])
+        remembered = (
+            FieldIds.from_json(plan.previous.fields) if plan.mode is not Mode.FULL else None
+        )
+        if remembered is not None:
+            field_ids = remembered
+        else:
+            self._check_deployment(http.server_info().get("deploymentType"))
+            field_ids = resolve(config, http.fields() if needs_field_list(config) else [])
         self._mapping = MappingConfig(
             source=config.name,
             base_url=str(config.url).rstrip("/"),

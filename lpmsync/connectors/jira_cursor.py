@@ -13,6 +13,8 @@ The cursor is JSON the store keeps with the last committed page:
 - `resume`: set while a full sync is unfinished: the last key committed (in listing order) and the
   start of that sync. The next run carries on after that key instead of starting over.
 - `config`: a fingerprint of the scope and mapping settings; when they change, all is re-read.
+- `fields`: the field ids the configured names resolved to, so a new process need not ask Jira
+  again (a full sync, or a change of settings, looks them up afresh).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class CursorState:
     resume_after: str | None = None
     resume_since: datetime | None = None
     utc_offset: int | None = None  # minutes: the user's offset as Jira's timestamps showed it
+    fields: Mapping[str, JsonValue] | None = None
 
     @classmethod
     def parse(cls, raw: Cursor | None) -> CursorState | None:
@@ -65,6 +68,7 @@ class CursorState:
                 resume_after=_text(resume_map.get("after")),
                 resume_since=_instant(resume_map.get("since")),
                 utc_offset=offset if isinstance(offset, int) else None,
+                fields=fields if isinstance(fields := raw.get("fields"), Mapping) else None,
             )
         except (TypeError, ValueError):
             return None
@@ -78,6 +82,7 @@ class CursorState:
             "ignored": list[JsonValue](sorted(self.ignored)),
             "retry": list[JsonValue](sorted(self.retry)),
             "utc_offset": self.utc_offset,
+            "fields": dict(self.fields) if self.fields is not None else None,
         }
         if self.resume_after is not None:
             cursor["resume"] = {"after": self.resume_after, "since": _iso(self.resume_since)}

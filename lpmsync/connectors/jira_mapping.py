@@ -21,6 +21,7 @@ from lpmsync.connectors.jira_values import (
     person,
     texts,
 )
+from lpmsync.domain.findings import JsonValue
 from lpmsync.domain.model import (
     UNMAPPED,
     ItemRef,
@@ -73,6 +74,26 @@ class FieldIds:
         )
         wanted.extend(one for one in optional if one)
         return list(dict.fromkeys(wanted))
+
+    def to_json(self) -> dict[str, JsonValue]:
+        values: dict[str, JsonValue] = {
+            name: value for name, value in self.__dict__.items() if name != "parents"
+        }
+        values["parents"] = list[JsonValue](self.parents)
+        return values
+
+    @classmethod
+    def from_json(cls, raw: object) -> FieldIds | None:
+        """Ids remembered in a cursor; None when `raw` is not what `to_json` wrote."""
+        if not isinstance(raw, Mapping) or set(raw) != set(cls.__dataclass_fields__):
+            return None
+        parents, owner = raw.get("parents"), raw.get("owner")
+        single = [value for name, value in raw.items() if name not in ("parents", "owner")]
+        if not isinstance(parents, list) or not all(isinstance(p, str) for p in parents):
+            return None
+        if not isinstance(owner, str) or not all(v is None or isinstance(v, str) for v in single):
+            return None
+        return cls(**{**raw, "parents": tuple(parents)})
 
 
 @dataclass(frozen=True)

@@ -123,6 +123,7 @@ class PageBuilder:
             resume_after=self._marker,
             resume_since=since,
             utc_offset=self._offset if self._offset is not None else previous.utc_offset,
+            fields=self._mapping.fields.to_json(),
         )
         return state.to_json()
 
@@ -146,6 +147,7 @@ class PageBuilder:
             ignored=frozenset((previous.ignored & listed) - self._fetched) | self._ignored,
             retry=frozenset(self._errors),
             utc_offset=offset,
+            fields=self._mapping.fields.to_json(),
         )
         return SyncPage(
             cursor=state.to_json(),

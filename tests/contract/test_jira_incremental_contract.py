@@ -57,16 +57,22 @@ def test_nothing_changed_costs_exactly_two_requests(jira: FakeJira) -> None:
     assert pages[-1].scope == frozenset(memory.items)
 
 
-def test_a_new_connector_discovers_once_then_costs_two(jira: FakeJira) -> None:
+def test_a_new_process_remembers_discovery_and_costs_two(jira: FakeJira) -> None:
     memory = Memory()
     memory.sync(connector(config()))
     jira.log.clear()
-    fresh = connector(config())
+    fresh = connector(config())  # another process: only the stored cursor is shared
 
     memory.sync(fresh)
 
-    assert fresh.requests_made == 2 + 2  # serverInfo + field, then the two searches
-    assert jira.counts()[SEARCH] == 2
+    assert fresh.requests_made == 2  # field ids came from the cursor; no serverInfo, no field
+    assert jira.counts() == {SEARCH: 2}
+    jira.log.clear()
+
+    memory.sync(connector(config()), full=True)  # a full sync looks the fields up again
+
+    assert jira.counts()["GET /rest/api/2/field"] == 1
+    assert jira.counts()["GET /rest/api/2/serverInfo"] == 1
 
 
 def test_a_changed_issue_is_fetched_with_its_history(jira: FakeJira) -> None:

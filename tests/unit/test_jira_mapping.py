@@ -240,3 +240,22 @@ def test_requested_fields_are_exactly_what_the_mapping_reads() -> None:
 def test_jira_datetimes_become_aware_utc(text: str, expected: datetime, offset: int | None) -> None:
     assert parse_datetime(text, "t") == expected
     assert utc_offset_minutes(text) == offset
+
+
+def test_field_ids_round_trip_through_a_cursor() -> None:
+    assert FieldIds.from_json(IDS.to_json()) == IDS
+    assert FieldIds.from_json(FieldIds().to_json()) == FieldIds()
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        None,
+        "x",
+        {"theme": "a"},
+        {**IDS.to_json(), "parents": "parent"},
+        {**IDS.to_json(), "owner": None},
+    ],
+)
+def test_unreadable_remembered_field_ids_are_looked_up_again(stored: object) -> None:
+    assert FieldIds.from_json(stored) is None
