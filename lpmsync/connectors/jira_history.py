@@ -1,0 +1,80 @@
+"""Status history from Jira changelogs: transitions and when an item entered its status. Pure.
+
+Cloud's `changelog/bulkfetch` and Data Center's `expand=changelog` share the `Changelog` shape
+(`created`, `items[{field, fieldId, fieldtype, from, fromString, to, toString}]`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from lpmsync.connectors.jira_values import MalformedValueError, parse_datetime
+from lpmsync.domain.model import StateChange
+
+
+def histories_of(raw: Mapping[str, Any], given: Sequence[object] | None) -> Sequence[object]:
+    if given is not None:
+        return given
+    changelog = raw.get("changelog")
+    embedded = changelog.get("histories") if isinstance(changelog, Mapping) else None
+    return embedded if isinstance(embedded, list) else []
+
+
+def status_changes(
+    key: str, histories: Sequence[object], source: str
+) -> list[tuple[StateChange, str | None]]:
+    """Status transitions, oldest first, each with the target status id when Jira gave one.
+
+    Entries that are not status changes, or carry no time or target, are left out: history is
+    supporting evidence, and one odd entry must not cost the item."""
+    found: list[tuple[StateChange, str | None]] = []
+    for history in histories:
+        if not isinstance(history, Mapping):
+            continue
+        try:
+            at = parse_datetime(history.get("created"), "changelog created")
+        except MalformedValueError:
+            continue
+        for change in history.get("items") or ():
+            transition = _transition(key, at, change, source)
+            if transition is not None:
+                found.append(transition)
+    found.sort(key=lambda pair: pair[0].at)
+    return found
+
+
+def _transition(
+    key: str, at: datetime, change: object, source: str
+) -> tuple[StateChange, str | None] | None:
+    if not isinstance(change, Mapping) or not _is_status(change):
+        return None
+    to_status, from_status, target = (change.get(n) for n in ("toString", "fromString", "to"))
+    if not isinstance(to_status, str) or not to_status:
+        return None
+    from_name = from_status if isinstance(from_status, str) else None
+    return (
+        StateChange(source, key, at, from_name, to_status),
+        target if isinstance(target, str) else None,
+    )
+
+
+def _is_status(change: Mapping[str, Any]) -> bool:
+    if change.get("fieldId") is not None:
+        return bool(change.get("fieldId") == "status")
+    return change.get("field") == "status" and change.get("fieldtype") in (None, "jira")
+
+
+def entered_state_at(
+    history: Sequence[tuple[StateChange, str | None]], status: str, status_id: str | None
+) -> datetime | None:
+    """When the item last moved INTO its current status (by status id when both sides have
+    one, so a renamed status still matches), or None when the history never shows it."""
+    for change, target_id in reversed(history):
+        if status_id is not None and target_id is not None:
+            if target_id == status_id:
+                return change.at
+        elif change.to_status.casefold() == status.casefold():
+            return change.at
+    return None
