@@ -195,13 +195,16 @@ def in_container(environ: Mapping[str, str] | None = None, root: Path = Path("/"
 
 
 def resolve_format(
-    requested: LogFormat, stream: TextIO, environ: Mapping[str, str] | None = None
+    requested: LogFormat,
+    stream: TextIO,
+    environ: Mapping[str, str] | None = None,
+    root: Path = Path("/"),
 ) -> Literal["text", "json"]:
     """`auto` means text on an interactive terminal outside a container, JSON otherwise."""
     if requested != "auto":
         return requested
     interactive = hasattr(stream, "isatty") and stream.isatty()
-    return "text" if interactive and not in_container(environ) else "json"
+    return "text" if interactive and not in_container(environ, root) else "json"
 
 
 def configure_logging(

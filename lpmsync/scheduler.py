@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from types import FrameType
 from zoneinfo import ZoneInfo
 
+from apscheduler.events import EVENT_SCHEDULER_START
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -57,15 +58,13 @@ def build_scheduler(
 ) -> Service:
     zone = ZoneInfo(spec.timezone)
     worker = ThreadPoolExecutor(max_workers=1)
-    scheduler = BlockingScheduler(
-        timezone=zone,
-        executors={"default": worker},
-        job_defaults={
-            "coalesce": True,
-            "max_instances": 1,
-            "misfire_grace_time": max(1, int(spec.misfire_grace.total_seconds())),
-        },
-    )
+    scheduler = BlockingScheduler(timezone=zone, executors={"default": worker})
+    options = {
+        "coalesce": True,
+        "max_instances": 1,
+        "misfire_grace_time": max(1, int(spec.misfire_grace.total_seconds())),
+        "replace_existing": True,
+    }
     sync_trigger = (
         IntervalTrigger(seconds=spec.sync_every.total_seconds(), timezone=zone)
         if spec.sync_every is not None
@@ -77,7 +76,7 @@ def build_scheduler(
         sync_trigger,
         id=CYCLE_JOB_ID,
         name="sync → check → send",
-        replace_existing=True,
+        **options,
         **cycle_options,
     )
     digest_options = {"next_run_time": spec.digest_catch_up} if spec.digest_catch_up else {}
@@ -86,7 +85,7 @@ def build_scheduler(
         CronTrigger.from_crontab(spec.digest_cron, timezone=zone),
         id=DIGEST_JOB_ID,
         name="weekly digest",
-        replace_existing=True,
+        **options,
         **digest_options,
     )
     return Service(scheduler, worker)
@@ -94,23 +93,41 @@ def build_scheduler(
 
 def serve(service: Service, stop: threading.Event) -> None:
     """Run until SIGTERM or SIGINT, then wait for the job in progress to end (it sees `stop`
-    and finishes its current page) before returning."""
+    and finishes its current page) before returning.
+
+    The signal handler only sets `stop`: calling into APScheduler from a handler could deadlock
+    on a lock the interrupted main thread holds. A helper thread shuts the scheduler down.
+    """
 
     def request_stop(signum: int, _frame: FrameType | None) -> None:
-        if stop.is_set():
-            return
-        log.info("%s received: finishing the current step, then stopping", _name(signum))
-        stop.set()
-        if service.scheduler.running:
-            service.scheduler.shutdown(wait=False)
+        if not stop.is_set():
+            log.info("%s received: finishing the current step, then stopping", _name(signum))
+            stop.set()
 
+    started = threading.Event()
+    service.scheduler.add_listener(lambda _event: started.set(), EVENT_SCHEDULER_START)
+    stopper = threading.Thread(
+        target=_shut_down_when_asked,
+        args=(service.scheduler, stop, started),
+        name="lpmsync-stopper",
+        daemon=True,
+    )
     with _signals(request_stop):
-        if stop.is_set():  # a signal arrived before the scheduler started
-            return
-        service.scheduler.start()
-    # `shutdown(wait=False)` in the handler only stops scheduling; wait here, outside the
-    # handler, for the worker thread to finish what it was doing.
+        stopper.start()
+        if not stop.is_set():
+            service.scheduler.start()  # returns once the stopper has shut it down
+    started.set()  # releases the stopper when the scheduler never started
+    stopper.join()
     service.worker.shutdown(wait=True)
+
+
+def _shut_down_when_asked(
+    scheduler: BlockingScheduler, stop: threading.Event, started: threading.Event
+) -> None:
+    stop.wait()
+    started.wait()
+    if scheduler.running:
+        scheduler.shutdown(wait=False)
 
 
 @contextmanager

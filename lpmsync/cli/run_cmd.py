@@ -58,7 +58,7 @@ def run(
         store = open_configured_store(settings)
         resources.callback(store.close)
         resources.callback(store.locks.acquire_instance().release)
-        ctx = _job_context(settings, store, resources)
+        ctx = build_job_context(settings, store, resources)
         started = utc_now()
         if settings.health.enabled:
             server = HealthServer(
@@ -101,7 +101,9 @@ def _interval(value: str | None) -> timedelta | None:
     return every
 
 
-def _job_context(settings: Settings, store: SqlStore, resources: ExitStack) -> JobContext:
+def build_job_context(settings: Settings, store: SqlStore, resources: ExitStack) -> JobContext:
+    """The connectors, the Slack sender, metrics and steps the jobs run with; what needs
+    closing is registered on `resources`."""
     connectors = build_connectors(settings)
     for connector in connectors:
         resources.callback(connector.close)
