@@ -8,7 +8,8 @@ from difflib import get_close_matches
 from lpmsync.connectors.base import Connector
 from lpmsync.connectors.registry import ConnectorContext, build_connector
 from lpmsync.errors import ConfigError
-from lpmsync.settings import Settings
+from lpmsync.notify.slack import SlackSender, slack_client
+from lpmsync.settings import Settings, read_secret
 from lpmsync.store import SqlStore, open_store
 
 
@@ -34,3 +35,17 @@ def build_connectors(
         sources = [source for source in sources if source.name == only]
     context = ConnectorContext(data_dir=settings.store.data_dir, environ=environ)
     return [build_connector(source, context) for source in sources]
+
+
+def build_slack_sender(settings: Settings, environ: Mapping[str, str] | None = None) -> SlackSender:
+    """The Slack sender for `notify.slack`; the bot token is read from its environment variable."""
+    slack = settings.notify.slack
+    if slack is None:
+        raise ConfigError("Slack is not configured", key="notify.slack")
+    token = read_secret(slack.token_env, environ, key="notify.slack.token_env")
+    client = slack_client(
+        token.get_secret_value(),
+        base_url=slack.base_url,
+        timeout_seconds=max(1, round(slack.timeout_seconds)),
+    )
+    return SlackSender(client)
