@@ -16,6 +16,8 @@ from lpmsync.cli import (
     report_cmd,
     run_cmd,
     sandbox_cmd,
+    send_cmd,
+    silence_cmd,
     status_cmd,
     sync_cmd,
 )
@@ -32,6 +34,7 @@ app = typer.Typer(
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(sandbox_cmd.app, name="sandbox")
+app.add_typer(silence_cmd.app, name="silence")
 app.command("sync")(sync_cmd.sync)
 app.command("demo")(demo_cmd.demo)
 app.command("digest")(digest_cmd.digest)
@@ -39,6 +42,7 @@ app.command("run")(run_cmd.run)
 app.command("status")(status_cmd.status)
 app.command("report")(report_cmd.report)
 app.command("check")(report_cmd.check)
+app.command("send")(send_cmd.send)
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,154 @@
+"""`lpmsync silence add|list|expire`: hold back alerts of a rule until a given time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.table import Table
+
+from lpmsync.bootstrap import open_configured_store
+from lpmsync.cli.common import ConfigOption, console, err_console, load
+from lpmsync.cli.silence_args import check_rule, parse_matchers, parse_until
+from lpmsync.domain.alerts import Silence
+from lpmsync.services.clock import utc_now
+from lpmsync.settings import Settings
+
+app = typer.Typer(help="Silence alerts of a rule until a given time.", no_args_is_help=True)
+
+
+@app.command("add")
+def add(
+    rule: Annotated[str, typer.Option("--rule", help="Rule id, e.g. aging or wip-breach.")],
+    until: Annotated[
+        str,
+        typer.Option(
+            "--until",
+            help="A duration (8h, 3d, 2w), a date (through that day) or a date and time; "
+            "in the portfolio time zone.",
+        ),
+    ],
+    match: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--match",
+            help="key=value the alert must match (theme, value_stream, state, level, "
+            "severity, source, key); repeatable.",
+        ),
+    ] = None,
+    comment: Annotated[str, typer.Option("--comment", help="Why, for the next person.")] = "",
+    config: ConfigOption = None,
+) -> None:
+    """Silence alerts of RULE (matching every --match) until --until."""
+    settings = load(config, check_secrets=False)
+    zone = ZoneInfo(settings.portfolio.timezone)
+    now = utc_now()
+    try:
+        silence = Silence(
+            id=None,
+            rule=check_rule(rule),
+            matchers=parse_matchers(match or [], _known_values(settings)),
+            until=parse_until(until, now, zone),
+            comment=comment,
+            created_at=now,
+        )
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+    store = open_configured_store(settings)
+    try:
+        silence_id = store.silences.add(silence)
+    finally:
+        store.close()
+    console.print(
+        f"silence {silence_id} added: {_describe(silence)} until {_local(silence.until, zone)}",
+        highlight=False,
+    )
+
+
+@app.command("list")
+def list_silences(config: ConfigOption = None) -> None:
+    """Every silence, newest first, active or not."""
+    settings = load(config, check_secrets=False)
+    zone = ZoneInfo(settings.portfolio.timezone)
+    store = open_configured_store(settings)
+    try:
+        silences = store.silences.list_all()
+    finally:
+        store.close()
+    if not silences:
+        console.print("no silences")
+        return
+    console.print(silence_table(silences, utc_now(), zone))
+
+
+@app.command("expire")
+def expire(
+    silence_id: Annotated[int, typer.Argument(help="The id shown by `silence list`.")],
+    config: ConfigOption = None,
+) -> None:
+    """End a silence now: its alerts are announced on the next check."""
+    settings = load(config, check_secrets=False)
+    store = open_configured_store(settings)
+    try:
+        expired = store.silences.expire(silence_id, utc_now())
+        known = store.silences.get(silence_id) is not None
+    finally:
+        store.close()
+    if expired:
+        console.print(f"silence {silence_id} expired")
+    elif known:
+        console.print(f"silence {silence_id} had already ended")
+    else:
+        err_console.print(f"[bold red]error:[/] no silence with id {silence_id}", highlight=False)
+        raise typer.Exit(1)
+
+
+def silence_table(silences: list[Silence], now: datetime, zone: ZoneInfo) -> Table:
+    table = Table(title=f"silences (times in {zone.key})", title_justify="left")
+    for column in ("id", "rule", "matches", "until", "status", "comment"):
+        table.add_column(
+            column,
+            justify="right" if column == "id" else "left",
+            no_wrap=column in ("id", "rule", "until", "status"),
+        )
+    for silence in silences:
+        if silence.active_at(now):
+            status = "[green]active[/]"
+        elif silence.expired_at is not None:
+            status = f"expired {_local(silence.expired_at, zone)}"
+        else:
+            status = "[dim]ended[/]"
+        table.add_row(
+            str(silence.id),
+            silence.rule,
+            _matchers(silence) or "[dim]every alert[/]",
+            _local(silence.until, zone),
+            status,
+            silence.comment,
+        )
+    return table
+
+
+def _known_values(settings: Settings) -> dict[str, list[str]]:
+    """Values a matcher may take, where the config knows them all."""
+    known = {
+        "theme": [theme.key for theme in settings.themes],
+        "state": settings.portfolio.state_names,
+        "source": [source.name for source in settings.sources],
+    }
+    return {key: values for key, values in known.items() if values}
+
+
+def _matchers(silence: Silence) -> str:
+    return ", ".join(f"{key}={value}" for key, value in sorted(silence.matchers.items()))
+
+
+def _describe(silence: Silence) -> str:
+    matchers = _matchers(silence)
+    return f"rule {silence.rule}" + (f" where {matchers}" if matchers else "")
+
+
+def _local(moment: datetime, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
