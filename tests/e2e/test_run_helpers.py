@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from lpmsync.sandbox.ado import build_router as ado_router
-from lpmsync.sandbox.generator import generate
+from lpmsync.sandbox.generator import SamplePortfolio, generate
 from lpmsync.sandbox.generator_catalog import ADO_MAPPING
-from lpmsync.sandbox.http import SandboxServer
+from lpmsync.sandbox.http import Handler, Request, Response, Router, SandboxServer
 from lpmsync.sandbox.slack import SANDBOX_TOKEN, SlackWorkspace, slack_base_url
 
 ADO_PAT = "ado-sandbox-pat-7c1d"
@@ -39,6 +39,7 @@ class Sandbox:
     ado: SandboxServer
     slack: SandboxServer
     workspace: SlackWorkspace
+    portfolio: SamplePortfolio
 
     @property
     def ado_org_url(self) -> str:
@@ -49,15 +50,62 @@ class Sandbox:
         return slack_base_url(self.slack.url)
 
 
+class Gate(Router):
+    """Holds requests to one endpoint from the `block_from`-th on, until `open()`; a held
+    request then fails with a 503 without reaching the personality (its client is gone)."""
+
+    def __init__(self, endpoint: str, block_from: int) -> None:
+        super().__init__("gate")
+        self.endpoint, self.block_from = endpoint, block_from
+        self.inner: Router | None = None
+        self.arrived, self.opened = threading.Event(), threading.Event()
+        self._lock, self._count = threading.Lock(), 0
+
+    def wrap(self, router: Router) -> Gate:
+        self.inner, self.name = router, router.name
+        return self
+
+    def open(self) -> None:
+        self.opened.set()
+
+    def resolve(self, method: str, path: str) -> tuple[str, Handler, dict[str, str]] | None:
+        assert self.inner is not None
+        found = self.inner.resolve(method, path)
+        if found is None or not found[0].endswith(self.endpoint):
+            return found
+        endpoint, handler, params = found
+        return endpoint, lambda request: self._pass(handler, request), params
+
+    def _pass(self, handler: Handler, request: Request) -> Response:
+        with self._lock:
+            self._count += 1
+            held = self._count >= self.block_from and not self.opened.is_set()
+        if not held:
+            return handler(request)
+        self.arrived.set()
+        self.opened.wait(WAIT)
+        return Response(503, {"error": "held by the test, then dropped"})
+
+
+def _as_is(router: Router) -> Router:
+    return router
+
+
 @contextmanager
-def sandbox(seed: int = 7, size: int = 100) -> Iterator[Sandbox]:
+def sandbox(
+    seed: int = 7,
+    size: int = 100,
+    *,
+    ado_gate: Callable[[Router], Router] = _as_is,
+    slack_gate: Callable[[Router], Router] = _as_is,
+) -> Iterator[Sandbox]:
     portfolio = generate(seed, size)
     workspace = SlackWorkspace()
     with (
-        SandboxServer(ado_router(portfolio.ado, pat=ADO_PAT)) as ado,
-        SandboxServer(workspace.router) as slack,
+        SandboxServer(ado_gate(ado_router(portfolio.ado, pat=ADO_PAT))) as ado,
+        SandboxServer(slack_gate(workspace.router)) as slack,
     ):
-        yield Sandbox(ado, slack, workspace)
+        yield Sandbox(ado, slack, workspace, portfolio)
 
 
 def config_text(
@@ -69,6 +117,7 @@ def config_text(
     sync: str = "*/15 * * * *",
     pat_env: str = "ADO_PAT",
     slack_token_env: str = "SLACK_BOT_TOKEN",
+    ado_parallelism: int = 4,
 ) -> str:
     """A config for the sandbox (or with no sources and no Slack when `box` is None)."""
     lines = [
@@ -89,7 +138,8 @@ def config_text(
             "    project: Contoso",
             f"    pat_env: {pat_env}",
             f"    states: {{{states}}}",
-            "    timeout_seconds: 5",
+            f"    parallelism: {ado_parallelism}",
+            "    timeout_seconds: 10",
             "    max_attempts: 1",
             "notify:",
             "  slack:",
@@ -172,6 +222,11 @@ class Service:
 
     def output(self) -> str:
         return "\n".join(self.lines)
+
+
+def cycle_done(entry: dict[str, Any]) -> bool:
+    """A cycle's summary line (`cycle: ok`, `cycle: failed (...)`, ...)."""
+    return str(entry.get("message", "")).startswith("cycle: ")
 
 
 def parse(line: str) -> dict[str, Any] | None:
