@@ -111,20 +111,20 @@ def silence_table(silences: list[Silence], now: datetime, zone: ZoneInfo) -> Tab
         table.add_column(
             column,
             justify="right" if column == "id" else "left",
-            no_wrap=column in ("id", "rule", "until", "status"),
+            no_wrap=column in ("id", "rule", "status"),
         )
     for silence in silences:
         if silence.active_at(now):
             status = "[green]active[/]"
         elif silence.expired_at is not None:
-            status = f"expired {_local(silence.expired_at, zone)}"
+            status = "[yellow]expired[/]"  # ended by hand
         else:
             status = "[dim]ended[/]"
         table.add_row(
             str(silence.id),
             silence.rule,
             _matchers(silence) or "[dim]every alert[/]",
-            _local(silence.until, zone),
+            _local(silence.until, zone, with_zone=False),
             status,
             silence.comment,
         )
@@ -150,5 +150,5 @@ def _describe(silence: Silence) -> str:
     return f"rule {silence.rule}" + (f" where {matchers}" if matchers else "")
 
 
-def _local(moment: datetime, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+def _local(moment: datetime, zone: ZoneInfo, *, with_zone: bool = True) -> str:
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M" + (" %Z" if with_zone else ""))

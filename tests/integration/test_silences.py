@@ -78,8 +78,9 @@ def config(tmp_path: Path) -> Path:
 
 
 def cli(*args: str) -> tuple[int, str]:
+    """Exit code and everything printed (stdout, then stderr where usage errors go)."""
     result = CliRunner().invoke(app, list(args), env={"COLUMNS": "200"})
-    return result.exit_code, result.output
+    return result.exit_code, result.stdout + result.stderr
 
 
 def test_add_list_expire(config: Path) -> None:
@@ -99,11 +100,11 @@ def test_add_list_expire(config: Path) -> None:
     assert "Europe/Berlin" in output and "budget freeze" in output and "every alert" in output
     assert output.count("active") == 2
     code, output = cli("silence", "expire", "1", "--config", str(config))
-    assert (code, output.strip()) == (0, "silence 1 expired")
+    assert code == 0 and "silence 1 expired" in output
     code, output = cli("silence", "list", "--config", str(config))
-    assert output.count("active") == 1 and "expired 20" in output
+    assert output.count("active") == 1 and output.count("expired") == 1
     code, output = cli("silence", "expire", "1", "--config", str(config))
-    assert (code, output.strip()) == (0, "silence 1 had already ended")
+    assert code == 0 and "silence 1 had already ended" in output
     store = open_store(f"sqlite:///{config.parent / 'data' / 'lpmsync.db'}")
     [wip, aging] = store.silences.list_all()
     store.close()
