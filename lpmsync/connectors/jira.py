@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from lpmsync.connectors.jira_cloud import CloudFetcher
 from lpmsync.connectors.jira_cursor import Mode, Plan, fingerprint, make_plan
@@ -123,17 +124,16 @@ class JiraConnector:
         if self._fetcher is not None and self._mapping is not None:
             return self._fetcher, self._mapping
         config, http = self._config, self._http
-        remembered = (
-            FieldIds.from_json(plan.previous.fields) if plan.mode is not Mode.FULL else None
-        )
-        if remembered is not None:
-            field_ids = remembered
+        previous = plan.previous
+        remembered = FieldIds.from_json(previous.fields) if plan.mode is not Mode.FULL else None
+        if remembered is not None and previous.site:
+            field_ids, site = remembered, previous.site
         else:
-            self._check_deployment(http.server_info().get("deploymentType"))
+            site = self._check_site(http.server_info())
             field_ids = resolve(config, http.fields() if needs_field_list(config) else [])
         self._mapping = MappingConfig(
             source=config.name,
-            base_url=str(config.url).rstrip("/"),
+            base_url=site,
             issue_types=config.issue_types,
             statuses=config.statuses,
             fields=field_ids,
@@ -144,14 +144,21 @@ class JiraConnector:
         self._fetcher = fetcher_class(http, config.jql, field_ids.requested(), config.parallelism)
         return self._fetcher, self._mapping
 
-    def _check_deployment(self, deployment_type: object) -> None:
+    def _check_site(self, info: Mapping[str, Any]) -> str:
+        """The base URL items link to (Jira's own `baseUrl`: right behind a proxy or the Cloud
+        API gateway); refuses a site of the other deployment than the config says."""
         expected = _DEPLOYMENT_TYPES[self._config.deployment]
+        deployment_type = info.get("deploymentType")
         if isinstance(deployment_type, str) and deployment_type not in expected:
             raise FatalConnectorError(
                 f"{self._config.url} is a Jira {deployment_type} site but the source says "
                 f"deployment: {self._config.deployment}",
                 source=self.source,
             )
+        base = info.get("baseUrl")
+        if isinstance(base, str) and base.startswith(("https://", "http://")):
+            return base.rstrip("/")
+        return str(self._config.url).rstrip("/")
 
 
 def _log_retry(source: str, attempt: int, wait: float, error: RetryableError) -> None:

@@ -13,8 +13,8 @@ The cursor is JSON the store keeps with the last committed page:
 - `resume`: set while a full sync is unfinished: the last key committed (in listing order) and the
   start of that sync. The next run carries on after that key instead of starting over.
 - `config`: a fingerprint of the scope and mapping settings; when they change, all is re-read.
-- `fields`: the field ids the configured names resolved to, so a new process need not ask Jira
-  again (a full sync, or a change of settings, looks them up afresh).
+- `fields` and `site`: the field ids the configured names resolved to and the site's own base URL
+  (for item links), so a new process need not ask Jira again; a full sync looks them up afresh.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ class CursorState:
     resume_since: datetime | None = None
     utc_offset: int | None = None  # minutes: the user's offset as Jira's timestamps showed it
     fields: Mapping[str, JsonValue] | None = None
+    site: str | None = None
 
     @classmethod
     def parse(cls, raw: Cursor | None) -> CursorState | None:
@@ -69,6 +70,7 @@ class CursorState:
                 resume_since=_instant(resume_map.get("since")),
                 utc_offset=offset if isinstance(offset, int) else None,
                 fields=fields if isinstance(fields := raw.get("fields"), Mapping) else None,
+                site=_text(raw.get("site")),
             )
         except (TypeError, ValueError):
             return None
@@ -83,6 +85,7 @@ class CursorState:
             "retry": list[JsonValue](sorted(self.retry)),
             "utc_offset": self.utc_offset,
             "fields": dict(self.fields) if self.fields is not None else None,
+            "site": self.site,
         }
         if self.resume_after is not None:
             cursor["resume"] = {"after": self.resume_after, "since": _iso(self.resume_since)}

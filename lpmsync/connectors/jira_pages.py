@@ -124,6 +124,7 @@ class PageBuilder:
             resume_since=since,
             utc_offset=self._offset if self._offset is not None else previous.utc_offset,
             fields=self._mapping.fields.to_json(),
+            site=self._mapping.base_url,
         )
         return state.to_json()
 
@@ -148,6 +149,7 @@ class PageBuilder:
             retry=frozenset(self._errors),
             utc_offset=offset,
             fields=self._mapping.fields.to_json(),
+            site=self._mapping.base_url,
         )
         return SyncPage(
             cursor=state.to_json(),

@@ -13,6 +13,7 @@ from math import ceil
 import pytest
 
 from lpmsync.domain.model import UNMAPPED, ItemRef, Level
+from tests.contract import jira_render as render
 from tests.contract.jira_fake import FakeJira
 from tests.contract.jira_helpers import Memory, config, connector, fake
 from tests.contract.jira_render import EPIC_LINK, POINTS, THEME, FakeIssue, make_issues
@@ -182,3 +183,22 @@ def test_the_removed_search_endpoint_is_never_called(jira: FakeJira) -> None:
 
     paths = {entry.path for entry in jira.log}
     assert not paths & {"/rest/api/3/search", "/rest/api/2/search"}
+
+
+def test_items_link_to_the_sites_own_base_url(
+    jira: FakeJira, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = "https://acme-portfolio.atlassian.net"  # e.g. the config points at the API gateway
+    monkeypatch.setattr(render, "server_info", lambda base, kind: {"baseUrl": site})
+    jira.add(*make_issues(2))
+    memory = Memory()
+
+    memory.sync(connector(config()))
+    jira.issues["PORT-2"].updated = jira.now
+    memory.sync(connector(config()))  # a new process: the base URL comes from the cursor
+
+    assert {item.url for item in memory.items.values()} == {
+        f"{site}/browse/PORT-1",
+        f"{site}/browse/PORT-2",
+    }
+    assert jira.counts()["GET /rest/api/2/serverInfo"] == 1
