@@ -57,6 +57,7 @@ def _report(summary: SendSummary, store: SqlStore) -> None:
         f"{summary.pending} pending"
         + (f" (stopped: {summary.stopped})" if summary.stopped else ""),
         highlight=False,
+        soft_wrap=True,  # one line, whatever the width: CronJob logs are read by grep
     )
     if summary.failed:
         table = Table(title="recent failures", title_justify="left")

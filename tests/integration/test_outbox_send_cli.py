@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from lpmsync.cli import app
+from lpmsync.cli import app, common
 from lpmsync.sandbox.http import SandboxServer
 from lpmsync.sandbox.slack import SANDBOX_TOKEN, SlackWorkspace, slack_base_url
 from lpmsync.sandbox.slack_records import SlackChannel
@@ -17,6 +17,12 @@ from lpmsync.store import open_store
 from tests.integration.test_outbox_drain import post
 
 TOKEN_ENV = "LPMSYNC_TEST_SLACK_TOKEN"
+
+
+@pytest.fixture(autouse=True)
+def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tables at a known width, whatever terminal (or none) the tests run in."""
+    monkeypatch.setattr(common.console, "width", 200)
 
 
 @pytest.fixture

@@ -175,6 +175,7 @@ def test_error_bodies_match_the_spec(client: WebClient) -> None:
     assert_matches_spec("/chat.postMessage", raised.value.response.data, "default")  # type: ignore[arg-type]
 
 
+@pytest.mark.filterwarnings("ignore:The top-level `text` argument is missing")
 def test_text_limits(client: WebClient) -> None:
     assert slack_error(lambda: client.chat_postMessage(channel="C0PORTFOLIO", text="")) == "no_text"
     too_long = "x" * 40_001

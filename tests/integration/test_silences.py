@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from lpmsync.cli import app
+from lpmsync.cli import app, common
 from lpmsync.domain.alerts import Silence
 from lpmsync.store import SqlStore, open_store
 
@@ -62,6 +62,12 @@ def test_a_silence_must_say_when_it_was_created(store: SqlStore) -> None:
 
 
 # --- the CLI -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tables at a known width, whatever terminal (or none) the tests run in."""
+    monkeypatch.setattr(common.console, "width", 200)
 
 
 @pytest.fixture
