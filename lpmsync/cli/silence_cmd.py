@@ -44,18 +44,7 @@ def add(
     """Silence alerts of RULE (matching every --match) until --until."""
     settings = load(config, check_secrets=False)
     zone = ZoneInfo(settings.portfolio.timezone)
-    now = utc_now()
-    try:
-        silence = Silence(
-            id=None,
-            rule=check_rule(rule),
-            matchers=parse_matchers(match or [], _known_values(settings)),
-            until=parse_until(until, now, zone),
-            comment=comment,
-            created_at=now,
-        )
-    except ValueError as error:
-        raise typer.BadParameter(str(error)) from None
+    silence = _silence(settings, rule, match or [], until, comment=comment, zone=zone)
     store = open_configured_store(settings)
     try:
         silence_id = store.silences.add(silence)
@@ -129,6 +118,24 @@ def silence_table(silences: list[Silence], now: datetime, zone: ZoneInfo) -> Tab
             silence.comment,
         )
     return table
+
+
+def _silence(
+    settings: Settings, rule: str, match: list[str], until: str, *, comment: str, zone: ZoneInfo
+) -> Silence:
+    """The silence the arguments describe; a bad argument is a usage error (exit 2)."""
+    now = utc_now()
+    try:
+        return Silence(
+            id=None,
+            rule=check_rule(rule),
+            matchers=parse_matchers(match, _known_values(settings)),
+            until=parse_until(until, now, zone),
+            comment=comment,
+            created_at=now,
+        )
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
 
 
 def _known_values(settings: Settings) -> dict[str, list[str]]:
