@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import requests
+from azure.core.exceptions import DeserializationError  # what msrest raises (its own alias)
 from msrest.exceptions import ClientException
 from pydantic import SecretStr
 
@@ -200,19 +201,19 @@ class AdoClient:
             ) from error
         except ConnectorError:
             raise
-        except ClientException as error:
-            raise FatalConnectorError(
-                f"{what} at {self._organization_url} failed: {_sdk_message(error)}",
-                source=source,
-            ) from error
-        except (requests.RequestException, ValueError) as error:
+        except (DeserializationError, requests.RequestException) as error:  # e.g. not JSON
             raise TransientConnectorError(
                 f"{what} at {self._organization_url}: unexpected response ({error})",
                 source=source,
             ) from error
+        except (ClientException, ValueError) as error:  # the service refused; SDK mismatch
+            raise FatalConnectorError(
+                f"{what} at {self._organization_url} failed: {_sdk_message(error)}",
+                source=source,
+            ) from error
 
 
-def _sdk_message(error: ClientException) -> str:
+def _sdk_message(error: Exception) -> str:
     message = getattr(error, "message", None) or str(error)
     return " ".join(str(message).split())[:500]
 
