@@ -17,7 +17,8 @@ from lpmsync.connectors.ado_mapping import requested_fields
 from lpmsync.domain.findings import JsonValue
 from lpmsync.domain.model import StateChange
 from lpmsync.domain.sync import Cursor, SyncPage
-from tests.contract.ado_fake import FakeBoards, Harness, fields_of, make_config, make_harness
+from tests.contract.ado_fake import FakeBoards, fields_of
+from tests.contract.ado_harness import Harness, make_config, make_harness
 
 
 @pytest.fixture

@@ -19,15 +19,8 @@ from lpmsync.connectors.ado import AzureDevOpsConnector
 from lpmsync.connectors.registry import ConnectorContext, build_connector
 from lpmsync.domain.sync import SyncRequest
 from lpmsync.errors import ConfigError, FatalConnectorError, TransientConnectorError
-from tests.contract.ado_fake import (
-    ORG,
-    PAT,
-    FakeBoards,
-    Harness,
-    fields_of,
-    make_config,
-    make_harness,
-)
+from tests.contract.ado_fake import ORG, FakeBoards, fields_of
+from tests.contract.ado_harness import PAT, Harness, make_config, make_harness
 
 SIGN_IN = "<!DOCTYPE html><html><head><title>Azure DevOps Services | Sign In</title></head></html>"
 HTML = {"Content-Type": "text/html; charset=utf-8"}
@@ -176,7 +169,7 @@ import os, sys
 from pathlib import Path
 from lpmsync.connectors.ado import AzureDevOpsConnector
 from lpmsync.connectors.registry import ConnectorContext
-from tests.contract.ado_fake import make_config
+from tests.contract.ado_harness import make_config
 data = Path(sys.argv[1])
 AzureDevOpsConnector.from_config(make_config(), ConnectorContext(data, {"ADO_PAT": "x"}))
 import azure.devops._file_cache as cache
