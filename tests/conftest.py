@@ -12,6 +12,10 @@ import pytest
 
 from lpmsync.store import SqlStore, open_store
 
+# Rich sizes its consoles from COLUMNS when they are created (at import); a fixed width keeps
+# CLI output, and the tests that read it, the same in every shell and in CI.
+os.environ["COLUMNS"] = "160"
+
 PG_URL_ENV = "LPMSYNC_TEST_DATABASE_URL"
 NOW = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)  # a Monday morning
 

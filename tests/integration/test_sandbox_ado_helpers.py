@@ -28,7 +28,7 @@ from lpmsync.sandbox.http import SandboxServer
 PAT = "ado-test-pat-0123456789"
 T0 = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
 NOW = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
-SPECS = Path(__file__).resolve().parents[3] / "shared" / "specs"
+SPECS = Path(__file__).resolve().parents[1] / "specs"
 WIT_SPEC = SPECS / "azure-devops-wit-7.1.workItemTracking.json"
 EXAMPLES = SPECS / "azure-devops-examples" / "wit-7.1"
 ACCEPT = "application/json;api-version=7.1-preview.2"

@@ -18,7 +18,7 @@ from lpmsync.sandbox.slack import SANDBOX_TOKEN, SlackWorkspace, slack_base_url
 from lpmsync.sandbox.slack_records import SlackChannel
 
 SPEC = json.loads(
-    (Path(__file__).parents[3] / "shared" / "specs" / "slack_web_openapi_v2.json").read_text()
+    (Path(__file__).parents[1] / "specs" / "slack_web_openapi_v2.json").read_text()
 )
 
 
