@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import responses
 from requests import PreparedRequest
 
-from tests.contract.ado_spec import check_request
+from tests.contract.ado_spec import check_request, check_response
 
 ORG = "https://dev.azure.com/contoso"
 PROJECT = "Contoso"
@@ -163,6 +163,8 @@ class FakeBoards:
                     raise fault
                 return fault
             status, headers, body = handler(request)
+            if status == 200:
+                check_response(operation, json.loads(body))
             if self.throttle:
                 headers = {**headers, "Retry-After": self.throttle.pop(0)}
             return status, headers, body
