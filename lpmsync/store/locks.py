@@ -29,6 +29,8 @@ from lpmsync.errors import StoreError
 
 log = logging.getLogger("lpmsync.locks")
 
+MIGRATE = "migrate"
+
 
 class LockHeldError(StoreError):
     """Another process holds the lock; the message says which file or job, and what to do."""
@@ -47,6 +49,10 @@ class Locks(Protocol):
 
     def job(self, name: str) -> AbstractContextManager[bool]:
         """`with locks.job("cycle") as acquired:` — False means another process runs it."""
+        ...
+
+    def migration(self) -> AbstractContextManager[None]:
+        """Wait for, then hold, the lock that lets one process at a time migrate the schema."""
         ...
 
 
@@ -86,10 +92,7 @@ class AdvisoryLocks:
 
     @contextmanager
     def job(self, name: str) -> Iterator[bool]:
-        try:
-            conn = self._engine.connect()
-        except SQLAlchemyError as exc:
-            raise StoreError(f"cannot take the {name!r} job lock: {_first_line(exc)}") from None
+        conn = self._connect(name)
         try:
             schema = conn.execute(text("SELECT current_schema()")).scalar_one()
             key = advisory_key(str(schema), name)
@@ -107,6 +110,32 @@ class AdvisoryLocks:
             if acquired:
                 _unlock(conn, key, name)
             conn.close()
+
+    @contextmanager
+    def migration(self) -> Iterator[None]:
+        """Blocks until no other process is migrating: replicas that start together against a
+        fresh database would otherwise create the same tables at once."""
+        conn = self._connect(MIGRATE)
+        try:
+            schema = conn.execute(text("SELECT current_schema()")).scalar_one()
+            key = advisory_key(str(schema), MIGRATE)
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+            conn.commit()
+        except SQLAlchemyError as exc:
+            conn.invalidate()
+            conn.close()
+            raise StoreError(f"cannot take the migration lock: {_first_line(exc)}") from None
+        try:
+            yield
+        finally:
+            _unlock(conn, key, MIGRATE)
+            conn.close()
+
+    def _connect(self, name: str) -> Connection:
+        try:
+            return self._engine.connect()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot take the {name!r} lock: {_first_line(exc)}") from None
 
 
 def _unlock(conn: Connection, key: int, name: str) -> None:
@@ -170,14 +199,31 @@ class FileLocks:
             if handle is not None:
                 _FileLock(handle).release()
 
+    @contextmanager
+    def migration(self) -> Iterator[None]:
+        path = self.lock_path(MIGRATE)
+        if path is None:
+            yield
+            return
+        handle = _open(path)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX)  # blocking: the other process is migrating
+            yield
+        finally:
+            _FileLock(handle).release()
+
+
+def _open(path: Path) -> IO[str]:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path.open("a+", encoding="utf-8")
+    except OSError as exc:
+        raise StoreError(f"cannot open lock file {path}: {exc.strerror}") from None
+
 
 def _try_flock(path: Path) -> IO[str] | None:
     """The open, exclusively locked file, or None when another process holds it."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle = path.open("a+", encoding="utf-8")
-    except OSError as exc:
-        raise StoreError(f"cannot open lock file {path}: {exc.strerror}") from None
+    handle = _open(path)
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

@@ -39,7 +39,8 @@ class SqlStore:
     def upgrade(self) -> list[str]:
         """Bring the schema to the newest migration; returns the revisions applied."""
         try:
-            return upgrade_to_head(self.engine)
+            with self.locks.migration():  # replicas starting together migrate one at a time
+                return upgrade_to_head(self.engine)
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot migrate the store: {_describe(exc)}") from None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -152,3 +153,15 @@ def _held(url: str, job: str) -> int:
             )
     finally:
         engine.dispose()
+
+
+def test_services_starting_together_migrate_one_at_a_time(store_url: str) -> None:
+    stores = [open_store(store_url, upgrade=False) for _ in range(3)]
+    try:
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            applied = list(pool.map(lambda store: store.upgrade(), stores))
+        assert sorted(map(len, applied))[:2] == [0, 0]  # one migrated, the others found it done
+        assert max(applied, key=len) and "runs" in stores[0].tables()
+    finally:
+        for store in stores:
+            store.close()
