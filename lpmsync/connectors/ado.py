@@ -4,7 +4,8 @@ A run, at the request floor:
 
 1. WIQL lists the ids in scope, ordered by id, in windows of 20,000 (removals are detected from
    it on every run). An incremental run adds one WIQL for the ids changed since the watermark
-   (minus the overlap), so a run where nothing changed costs exactly these two requests.
+   (minus the overlap), so a run where nothing changed costs exactly these two requests (one
+   more per further window of 20,000 listed ids).
 2. `workitemsbatch` fetches the ids to map (all of them, or the changed and the not-yet-stored
    ones) 200 at a time, `parallelism` batches in flight, one page per batch, in id order.
 3. When anything was fetched, or no revisions token is stored yet, the reporting revisions
