@@ -22,6 +22,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from itertools import chain
 
 from lpmsync.connectors.ado_client import BATCH_SIZE, AdoClient
 from lpmsync.connectors.ado_cursor import CursorProgress, StoredCursor, read_cursor
@@ -76,6 +77,8 @@ class AzureDevOpsConnector:
     def from_config(
         cls, config: AzureDevOpsSource, context: ConnectorContext
     ) -> AzureDevOpsConnector:
+        """The connector for one configured source; the PAT is read from `config.pat_env`
+        (a ConfigError names the variable when it is unset). No request is sent yet."""
         pat = read_secret(config.pat_env, context.environ, key=f"sources.{config.name}.pat_env")
         meter = RequestMeter()
         client = AdoClient(
@@ -99,11 +102,12 @@ class AzureDevOpsConnector:
         self._client.close()
 
     def pages(self, request: SyncRequest) -> Iterator[SyncPage]:
+        """Item pages in id order, then revision pages; the last page carries the scope."""
         plan = self._plan(request)
         scope = frozenset(str(item_id) for item_id in plan.listed)
         parts: Iterable[_Part] = self._item_parts(plan)
         if plan.fetch_revisions:
-            parts = _chain(parts, self._revision_parts(plan.previous.token, scope))
+            parts = chain(parts, self._revision_parts(plan.previous.token, scope))
         yield from self._pages(parts, plan, scope)
 
     def _plan(self, request: SyncRequest) -> _Plan:
@@ -207,8 +211,3 @@ def _page(part: _Part, cursor: Cursor, scope: frozenset[str] | None = None) -> S
         skipped=part.skipped,
         requests=part.requests,
     )
-
-
-def _chain(first: Iterable[_Part], second: Iterable[_Part]) -> Iterator[_Part]:
-    yield from first
-    yield from second
