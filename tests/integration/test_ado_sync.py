@@ -55,13 +55,16 @@ class Sandbox:
     def org_url(self) -> str:
         return f"{self.server.url}/contoso"
 
-    def connector(self, *, name: str = "ado", pat: str = PAT) -> AzureDevOpsConnector:
+    def connector(
+        self, *, name: str = "ado", pat: str = PAT, **overrides: Any
+    ) -> AzureDevOpsConnector:
         config = AzureDevOpsSource.model_validate(
             {
                 "kind": "azure_devops",
                 "name": name,
                 "organization_url": self.org_url,
                 "project": "Contoso",
+                **overrides,
                 "pat_env": "ADO_PAT",
                 "states": ADO_MAPPING,
                 "fields": {
@@ -195,3 +198,25 @@ def test_a_bad_token_fails_its_source_only(sandbox: Sandbox, store: SqlStore) ->
     assert sandbox.org_url in bad_summary.error and "$ADO_PAT" in bad_summary.error
     assert "wrong" not in bad_summary.error
     assert store.items.load(["ado-bad"]) == [] and store.items.load(["ado"])
+
+
+def test_a_team_and_an_area_path_filter_narrow_the_scope(sandbox: Sandbox, store: SqlStore) -> None:
+    payments = "[System.AreaPath] UNDER 'Contoso\\Payments'"
+    connector = sandbox.connector(team="Payments Team", wiql_filter=payments)
+    summary = sync_source(store, connector, sandbox.clock)
+    assert summary.status == "ok", summary.error
+    stored = store.items.load(["ado"])
+    expected = {
+        item.key
+        for item in sandbox.data
+        if not item.malformed and (item.area_path or "").startswith("Contoso\\Payments")
+    }
+    assert {item.key for item in stored} == expected and expected
+    assert {item.value_stream for item in stored} == {"Payments"}
+
+
+def test_an_unknown_project_fails_with_the_services_message(
+    sandbox: Sandbox, store: SqlStore
+) -> None:
+    summary = sync_source(store, sandbox.connector(project="Nope"), sandbox.clock)
+    assert summary.status == "failed" and "TF200016" in (summary.error or "")
