@@ -12,6 +12,7 @@ from rich.table import Table
 
 from lpmsync.bootstrap import open_configured_store
 from lpmsync.cli.common import ConfigOption, console, load
+from lpmsync.errors import LpmsyncError
 from lpmsync.services import jobs_status
 from lpmsync.services.clock import utc_now
 from lpmsync.services.jobs_status import StatusReport, human_duration
@@ -43,8 +44,16 @@ def status(
         console.print_json(json.dumps(report.as_json()))
     else:
         console.print(render(report))
-    if any(not source.fresh for source in report.sources):
-        raise typer.Exit(1)
+    stale_sources = [source.source for source in report.sources if not source.fresh]
+    if stale_sources:
+        raise StaleSourcesError(
+            f"stale: {', '.join(stale_sources)} (no successful sync within "
+            f"{human_duration(report.stale_after)})"
+        )
+
+
+class StaleSourcesError(LpmsyncError):
+    """`lpmsync status` found sources without a recent successful sync (exit code 1)."""
 
 
 def render(report: StatusReport) -> Group:
