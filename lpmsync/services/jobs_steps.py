@@ -1,6 +1,7 @@
 """The steps the scheduled jobs run after sync, composed from the use cases:
 
-- check: analyse the store, then the alert lifecycle enqueues what changed (services.notify);
+- check: analyse the store (services.report), then the alert lifecycle enqueues what changed
+  (services.notify);
 - send: drain the outbox into Slack (services.send, which records its own run);
 - digest: build the weekly digest and enqueue it (services.digest; once per ISO week).
 
@@ -13,27 +14,26 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
-from lpmsync.analysis import analyse
 from lpmsync.observability import Metrics
 from lpmsync.services.clock import Clock
 from lpmsync.services.digest import plan_digest, publish_digest
 from lpmsync.services.jobs import Step, StepOutcome
 from lpmsync.services.notify import notify_findings, routing_policy
+from lpmsync.services.report import build_report
 from lpmsync.services.send import Sender, drain_outbox
 from lpmsync.settings import Settings
-from lpmsync.settings.policy import to_policy
 from lpmsync.store import SqlStore
 
 NO_SLACK = "no-slack-configured"  # recorded instead of Slack stats when notify.slack is absent
 
 
 def check_step(store: SqlStore, settings: Settings, clock: Clock, metrics: Metrics) -> Step:
-    policy = to_policy(settings)
+    """What `lpmsync check` does: the report's analysis, then the alert lifecycle."""
     routing = routing_policy(settings) if settings.notify.slack is not None else None
 
     def check() -> StepOutcome:
-        now = clock()
-        analysis = analyse(store.items.load(), policy, now, store.items.history())
+        report = build_report(settings, store.items, clock)
+        analysis, now = report.analysis, report.generated_at
         metrics.set_findings(Counter(finding.rule for finding in analysis.findings))
         stats = {
             "items": analysis.items_count,
