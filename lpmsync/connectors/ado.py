@@ -107,7 +107,8 @@ class AzureDevOpsConnector:
         scope = frozenset(str(item_id) for item_id in plan.listed)
         parts: Iterable[_Part] = self._item_parts(plan)
         if plan.fetch_revisions:
-            parts = chain(parts, self._revision_parts(plan.previous.token, scope))
+            revisions = self._revision_parts(plan.previous.token, plan.previous.since, scope)
+            parts = chain(parts, revisions)
         yield from self._pages(parts, plan, scope)
 
     def _plan(self, request: SyncRequest) -> _Plan:
@@ -133,7 +134,7 @@ class AzureDevOpsConnector:
             to_fetch=to_fetch,
             previous=previous,
             as_of=listing.as_of,
-            fetch_revisions=bool(to_fetch) or previous.token is None,
+            fetch_revisions=_reads_revisions(previous, bool(to_fetch), self._config),
             requests=self._meter.by_this_thread() - before,
         )
 
@@ -161,11 +162,13 @@ class AzureDevOpsConnector:
         raw_items = self._client.fetch_batch(ids, self._fields)
         return raw_items, self._meter.by_this_thread() - before
 
-    def _revision_parts(self, token: str | None, scope: frozenset[str]) -> Iterator[_Part]:
+    def _revision_parts(
+        self, token: str | None, since: datetime | None, scope: frozenset[str]
+    ) -> Iterator[_Part]:
         tracker = TransitionTracker(self.source, status_field(self._config), scope.__contains__)
         while True:
             before = self._meter.by_this_thread()
-            batch = self._client.read_revisions(token, self._revision_fields)
+            batch = self._client.read_revisions(token, self._revision_fields, since)
             requests = self._meter.by_this_thread() - before
             if not batch.is_last and (batch.token is None or batch.token == token):
                 raise TransientConnectorError(
@@ -199,7 +202,18 @@ class AzureDevOpsConnector:
             )
             pending = part
         last = pending or _Part(requests=plan.requests)
-        yield _page(last, progress.final_cursor(plan.as_of), scope)
+        start_stream = not plan.fetch_revisions and not plan.previous.has_stream
+        yield _page(last, progress.final_cursor(plan.as_of, start_stream=start_stream), scope)
+
+
+def _reads_revisions(previous: StoredCursor, changed: bool, config: AzureDevOpsSource) -> bool:
+    """Revisions are read when items changed and the stream has somewhere to resume from. The
+    first sync reads the whole history only with `history_backfill` (one sequential request per
+    1,000 revisions); otherwise it leaves the stream to start at its own listing time, so a full
+    sync costs only the WIQL and batch requests, and `StateChangeDate` still dates each state."""
+    if not previous.has_stream:
+        return config.history_backfill
+    return changed
 
 
 def _page(part: _Part, cursor: Cursor, scope: frozenset[str] | None = None) -> SyncPage:

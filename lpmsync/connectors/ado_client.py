@@ -112,9 +112,14 @@ class AdoClient:
             )
         return value
 
-    def read_revisions(self, token: str | None, fields: Sequence[str]) -> RevisionBatch:
-        """One page of reporting revisions of the portfolio work item types."""
-        body = self._call("reporting revisions", partial(self._revisions, token, list(fields)))
+    def read_revisions(
+        self, token: str | None, fields: Sequence[str], since: datetime | None = None
+    ) -> RevisionBatch:
+        """One page of reporting revisions of the portfolio work item types, resuming at
+        `token`, else starting at `since`, else at the beginning of the project's history."""
+        body = self._call(
+            "reporting revisions", partial(self._revisions, token, list(fields), since)
+        )
         try:
             return parse_revision_batch(body)
         except ValueError as error:
@@ -164,7 +169,7 @@ class AdoClient:
         )
         return response.json()
 
-    def _revisions(self, token: str | None, fields: list[str]) -> Any:
+    def _revisions(self, token: str | None, fields: list[str], since: datetime | None) -> Any:
         client = self._client()
         parameters = {
             "fields": ",".join(fields),
@@ -173,6 +178,8 @@ class AdoClient:
         }
         if token:
             parameters["continuationToken"] = token
+        elif since is not None:
+            parameters["startDateTime"] = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         response = client._send(
             http_method="GET",
             location_id=REVISIONS_LOCATION,

@@ -124,6 +124,9 @@ class AzureDevOpsSource(StrictModel):
     states: dict[str, str] = Field(min_length=1)  # state (or board column) -> portfolio state
     use_board_column: bool = False
     wiql_filter: str | None = None  # extra WIQL condition, e.g. "[System.AreaPath] UNDER 'X'"
+    # Read every past state transition on the first sync (sequential: 1 request per 1,000
+    # revisions). Off: transitions are recorded from the first sync on.
+    history_backfill: bool = False
     fields: AdoFields = Field(default_factory=AdoFields)
     parallelism: int = Field(default=4, ge=1, le=16)
     overlap_minutes: int = Field(default=5, ge=0)

@@ -34,9 +34,26 @@ def harness(boards: FakeBoards, tmp_path: Path) -> Harness:
     return make_harness(boards, tmp_path)
 
 
-def cursor(changed: str | None, token: str | None, unstored: list[int] | None = None) -> Cursor:
+@pytest.fixture
+def backfill(boards: FakeBoards, tmp_path: Path) -> Harness:
+    """A source that reads every past transition on its first sync."""
+    return make_harness(boards, tmp_path, history_backfill=True)
+
+
+def cursor(
+    changed: str | None,
+    token: str | None,
+    unstored: list[int] | None = None,
+    since: str | None = None,
+) -> Cursor:
     ids: list[JsonValue] = list(unstored or [])
-    return {"changed": changed, "revisions_token": token, "unstored": ids}
+    written: dict[str, JsonValue] = {"changed": changed, "revisions_token": token, "unstored": ids}
+    if since is not None:
+        written["revisions_since"] = since
+    return written
+
+
+AS_OF = "2026-11-16T09:00:00+00:00"
 
 
 def keys(pages: list[SyncPage]) -> list[str]:
@@ -50,12 +67,13 @@ def test_full_sync_costs_one_wiql_and_a_batch_per_200(
     boards.add(*(fields_of(i) for i in range(1, count + 1)))
     pages = harness.sync()
     batches = math.ceil(count / 200)
-    assert (boards.wit("wiql"), boards.wit("batch"), boards.wit("revisions")) == (1, batches, 1)
+    # At the floor: no revision pages without history_backfill.
+    assert (boards.wit("wiql"), boards.wit("batch"), boards.wit("revisions")) == (1, batches, 0)
     assert harness.connector.requests_made == boards.total()  # discovery included
     assert sum(page.requests for page in pages) == boards.total()
     assert keys(pages) == [str(i) for i in range(1, count + 1)]
-    assert len(pages) == batches + 1  # one page per batch, then the revisions page
-    assert [page.scope is not None for page in pages] == [False] * batches + [True]
+    assert len(pages) == max(batches, 1)  # one page per batch (an empty listing: one page)
+    assert [page.scope is not None for page in pages] == [False] * (len(pages) - 1) + [True]
     assert pages[-1].scope == frozenset(str(i) for i in range(1, count + 1))
     assert all(page.cursor is not None for page in pages)
 
@@ -72,9 +90,9 @@ def test_listing_pages_by_id_windows_past_20000(boards: FakeBoards, harness: Har
     assert len(pages[-1].scope or ()) == count
 
 
-def test_requests_carry_only_what_lpmsync_needs(boards: FakeBoards, harness: Harness) -> None:
+def test_requests_carry_only_what_lpmsync_needs(boards: FakeBoards, backfill: Harness) -> None:
     boards.add(fields_of(1), fields_of(2, "Feature"))
-    harness.sync()
+    backfill.sync()
     (body,) = boards.batch_bodies
     assert body == {"ids": [1, 2], "fields": requested_fields(make_config()), "errorPolicy": "omit"}
     (revisions,) = boards.revision_queries
@@ -102,9 +120,9 @@ def test_nothing_changed_costs_exactly_two_requests(boards: FakeBoards, harness:
     before = harness.connector.requests_made
     (page,) = harness.resync(first)
     assert harness.connector.requests_made - before == 2 == page.requests
-    assert boards.wit("wiql") == 3 and boards.wit("batch") == 2 and boards.wit("revisions") == 1
+    assert boards.wit("wiql") == 3 and boards.wit("batch") == 2 and boards.wit("revisions") == 0
     assert page.items == () and page.scope == first[-1].scope
-    assert page.cursor == first[-1].cursor == cursor("2026-11-16T09:00:00+00:00", "0")
+    assert page.cursor == first[-1].cursor == cursor(AS_OF, None, since=AS_OF)
     assert boards.wiql_queries[-1].endswith(
         "AND [System.ChangedDate] >= '2026-11-16T08:55:00Z' ORDER BY [System.Id]"
     )
@@ -114,8 +132,9 @@ def test_nothing_changed_costs_exactly_two_requests(boards: FakeBoards, harness:
 
 
 def test_incremental_fetches_changed_and_new_items_and_detects_removals(
-    boards: FakeBoards, harness: Harness
+    boards: FakeBoards, backfill: Harness
 ) -> None:
+    harness = backfill
     boards.add(*(fields_of(i) for i in range(1, 11)))
     boards.revisions = [{"id": 3, "rev": 1, "fields": fields_of(3)["fields"]}]
     first = harness.sync()
@@ -145,10 +164,12 @@ def test_full_request_ignores_the_cursor_but_pages_keep_its_watermark(
     boards.as_of = "2026-11-17T09:00:00Z"
     again = harness.resync(first, full=True)
     assert keys(again) == keys(first) and boards.wit("wiql") == 2  # no changed-ids query
-    assert "continuationToken" not in boards.revision_queries[-1]
+    assert boards.revision_queries == []  # no backfill: the history stream starts afresh
     # a run stopped half-way must be repeated from the old watermark, not skip changes
-    assert [page.cursor for page in again[:-1]] == [cursor("2026-11-16T09:00:00+00:00", None)] * 2
-    assert (again[-1].cursor or {})["changed"] == "2026-11-17T09:00:00+00:00"
+    assert [page.cursor for page in again[:-1]] == [cursor("2026-11-16T09:00:00+00:00", None)]
+    assert again[-1].cursor == cursor(
+        "2026-11-17T09:00:00+00:00", None, since="2026-11-17T09:00:00+00:00"
+    )
 
 
 def test_a_first_sync_stopped_half_way_starts_over(boards: FakeBoards, harness: Harness) -> None:
@@ -158,8 +179,9 @@ def test_a_first_sync_stopped_half_way_starts_over(boards: FakeBoards, harness: 
 
 
 def test_revisions_are_read_page_by_page_with_the_token_in_each_cursor(
-    boards: FakeBoards, harness: Harness
+    boards: FakeBoards, backfill: Harness
 ) -> None:
+    harness = backfill
     boards.add(fields_of(1), fields_of(2))
     boards.revisions_page = 2
     steps = [(1, "New"), (2, "New"), (1, "Active"), (2, "Active"), (1, "Closed")]
@@ -186,7 +208,8 @@ def test_revisions_are_read_page_by_page_with_the_token_in_each_cursor(
     assert isinstance(history[0], StateChange) and history[0].at.tzinfo is not None
 
 
-def test_history_is_kept_only_for_items_in_scope(boards: FakeBoards, harness: Harness) -> None:
+def test_history_is_kept_only_for_items_in_scope(boards: FakeBoards, backfill: Harness) -> None:
+    harness = backfill
     boards.add(fields_of(1))
     outside = fields_of(2)  # e.g. an Epic outside the configured area path filter
     boards.revisions = [
@@ -223,10 +246,12 @@ def test_unstored_items_are_fetched_again_only_when_they_change(
     del broken["fields"]["System.Title"]
     boards.add(fields_of(1), broken)
     first = harness.sync()
-    assert first[-1].cursor == cursor("2026-11-16T09:00:00+00:00", "0", [2])
+    assert first[-1].cursor == cursor(AS_OF, None, [2], since=AS_OF)
     assert harness.resync(first)[-1].requests == 2  # not fetched again while unchanged
     fixed = fields_of(2, changed="2026-11-16T10:00:00Z")
     boards.add(fixed)
     boards.as_of = "2026-11-16T11:00:00Z"
     pages = harness.sync(first[-1].cursor, frozenset({"1"}))
-    assert keys(pages) == ["2"] and pages[-1].cursor == cursor("2026-11-16T11:00:00+00:00", "0")
+    assert keys(pages) == ["2"]
+    assert boards.revision_queries[-1]["startDateTime"] == ["2026-11-16T09:00:00Z"]
+    assert pages[-1].cursor == cursor("2026-11-16T11:00:00+00:00", "0")

@@ -108,7 +108,7 @@ def expected_items(sandbox: Sandbox) -> dict[str, WorkItem]:
 
 
 def test_full_sync_lands_every_item_and_its_history(sandbox: Sandbox, store: SqlStore) -> None:
-    connector = sandbox.connector()
+    connector = sandbox.connector(history_backfill=True)
     summary = sync_source(store, connector, sandbox.clock)
     assert summary.status == "ok", summary.error
     stored = {item.key: item for item in store.items.load(["ado"])}
@@ -130,6 +130,26 @@ def test_full_sync_lands_every_item_and_its_history(sandbox: Sandbox, store: Sql
     assert counts[WIQL] == math.ceil(listed / 20_000)
     assert counts[BATCH] == math.ceil(listed / 200)
     assert summary.requests == sandbox.server.log.total() == connector.requests_made
+
+
+def test_without_backfill_a_full_sync_is_at_the_floor_and_history_starts_then(
+    sandbox: Sandbox, store: SqlStore
+) -> None:
+    connector = sandbox.connector()
+    sync_source(store, connector, sandbox.clock)
+    counts, listed = sandbox.counts(), len(sandbox.data)
+    data = counts[WIQL] + counts[BATCH]
+    assert data == math.ceil(listed / 20_000) + math.ceil(listed / 200)
+    assert sandbox.server.log.total() - data == 2  # the SDK's discovery, nothing else
+    assert store.items.history(["ado"]) == []
+    item = next(i for i in sandbox.data if not i.malformed and i.status == "Ready")
+    sandbox.clock.now += timedelta(hours=1)
+    sandbox.data.change(item.key, sandbox.clock.now, status="Active")
+    sync_source(store, connector, sandbox.clock)
+    # The stream starts mid-history, so the state before an item's first revision is unknown.
+    assert [(c.key, c.from_status, c.to_status) for c in store.items.history(["ado"])] == [
+        (item.key, None, "Active")
+    ]
 
 
 def test_nothing_changed_costs_two_requests(sandbox: Sandbox, store: SqlStore) -> None:
