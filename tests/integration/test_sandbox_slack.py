@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -16,23 +14,19 @@ from slack_sdk.errors import SlackApiError
 from lpmsync.sandbox.http import Knobs, SandboxServer
 from lpmsync.sandbox.slack import SANDBOX_TOKEN, SlackWorkspace, slack_base_url
 from lpmsync.sandbox.slack_records import SlackChannel
+from tests.spec_schemas import load_spec, response_schema, spec_path, validate
 
-SPEC = json.loads(
-    (Path(__file__).parents[1] / "specs" / "slack_web_openapi_v2.json").read_text()
-)
+SLACK_SPEC = "slack_web_openapi_v2.json"
 
 
 def section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
-def spec_schema(path: str, status: str = "200") -> dict[str, Any]:
-    [operation] = SPEC["paths"][path].values()
-    return {**operation["responses"][status]["schema"], "definitions": SPEC["definitions"]}
-
-
 def assert_matches_spec(path: str, body: dict[str, Any], status: str = "200") -> None:
-    jsonschema.Draft4Validator(spec_schema(path, status)).validate(body)
+    """`body` fits the official spec's schema for that method's response."""
+    [method] = load_spec(str(spec_path(SLACK_SPEC)))["paths"][path]
+    validate(body, response_schema(spec_path(SLACK_SPEC), path, method, status))
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,10 +15,8 @@ from lpmsync.notify.slack import ChannelCheck, Delivery, SlackSender, slack_clie
 from lpmsync.sandbox.http import Knobs, SandboxServer
 from lpmsync.sandbox.slack import SANDBOX_TOKEN, SlackWorkspace, slack_base_url
 from lpmsync.sandbox.slack_records import SlackChannel
+from tests.spec_schemas import load_spec, spec_path
 
-SPEC = json.loads(
-    (Path(__file__).parents[1] / "specs" / "slack_web_openapi_v2.json").read_text()
-)
 CHANNELS = [
     SlackChannel("C0PORTFOLIO", "portfolio"),
     SlackChannel("C0OUTSIDER", "outsider", is_member=False),
@@ -165,7 +162,8 @@ def test_request_parameters_are_named_as_in_the_official_spec(
         method = entry.endpoint.split(" ", 1)[1]
         if method not in ("chat.postMessage", "chat.update", "conversations.info"):
             continue
-        [operation] = SPEC["paths"][f"/{method}"].values()
+        spec = load_spec(str(spec_path("slack_web_openapi_v2.json")))
+        [operation] = spec["paths"][f"/{method}"].values()
         allowed = {p["name"] for p in operation["parameters"]} - {"token"}
         required = {p["name"] for p in operation["parameters"] if p.get("required")} - {"token"}
         sent = _parameter_names(entry.body)
