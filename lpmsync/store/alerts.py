@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, case, func, select, update
 from sqlalchemy.engine import Connection
 
 from lpmsync.domain.alerts import AlertState, AlertStatus
@@ -132,18 +132,24 @@ class AlertRepository:
             return
         rows = [_row(state) for state in states]
         with self._engine.begin() as conn:
-            insert = _insert_for(conn)
-            for start in range(0, len(rows), _CHUNK):
-                statement = insert(alerts).values(rows[start : start + _CHUNK])
-                excluded = statement.excluded
-                conn.execute(
-                    statement.on_conflict_do_update(
-                        index_elements=["fingerprint"],
-                        set_={
-                            c.name: excluded[c.name] for c in alerts.columns if not c.primary_key
-                        },
-                    )
+            statement = _insert_for(conn)(alerts)
+            excluded = statement.excluded
+            updates: dict[str, Any] = {
+                c.name: excluded[c.name] for c in alerts.columns if not c.primary_key
+            }
+            # A sender may record the alert's message (set_message) between the lifecycle
+            # loading the states and saving them: within one episode a stored channel and ts
+            # are never replaced by the lifecycle's stale "not sent yet". A new episode (a
+            # different first_seen) takes the incoming values: its message is a new one.
+            same_episode = excluded.first_seen == alerts.c.first_seen
+            for column in ("channel", "message_ts"):
+                updates[column] = case(
+                    (same_episode, func.coalesce(excluded[column], alerts.c[column])),
+                    else_=excluded[column],
                 )
+            conn.execute(
+                statement.on_conflict_do_update(index_elements=["fingerprint"], set_=updates), rows
+            )
 
     def set_message(self, fingerprints: Sequence[str], channel: str, ts: str) -> None:
         with self._engine.begin() as conn:

@@ -65,6 +65,23 @@ def test_set_message_points_alerts_at_a_slack_message(store: SqlStore) -> None:
     assert where == {"fp1": ("C0FLOW", "1763280000.000009"), "fp2": (None, None)}
 
 
+def test_a_stale_save_never_forgets_a_message_the_sender_recorded(store: SqlStore) -> None:
+    loaded = alert_state("fp1")
+    store.alerts.save([loaded])
+    store.alerts.set_message(["fp1"], "C0FLOW", "1763280000.000009")  # sent meanwhile
+    store.alerts.save([replace(loaded, last_seen=T0 + timedelta(hours=2))])  # the stale copy
+    (saved,) = store.alerts.load_all()
+    assert (saved.channel, saved.message_ts) == ("C0FLOW", "1763280000.000009")
+    assert saved.last_seen == T0 + timedelta(hours=2)
+
+
+def test_a_new_episode_starts_without_the_old_message(store: SqlStore) -> None:
+    store.alerts.save([alert_state("fp1", channel="C0FLOW", message_ts="1.000001")])
+    refired = alert_state("fp1", first_seen=T0 + timedelta(days=3))
+    store.alerts.save([refired])
+    assert store.alerts.load_all() == [refired]
+
+
 def test_counts_for_the_digest(store: SqlStore) -> None:
     week = T0 + timedelta(days=7)
     store.alerts.save(
