@@ -9,17 +9,11 @@ from typing import Any
 from jira import JIRA
 
 from benchmarks.sandbox_rig import EMAIL, PAT, TOKEN
+from lpmsync.connectors.jira_mapping import SYSTEM_FIELDS
 
+# The fields lpmsync's own bulk fetch asks for, so both sides transfer the same data.
 JIRA_FIELDS = [
-    "summary",
-    "status",
-    "issuetype",
-    "parent",
-    "labels",
-    "components",
-    "assignee",
-    "created",
-    "updated",
+    *SYSTEM_FIELDS,
     "customfield_10100",
     "customfield_10016",
     "customfield_10201",

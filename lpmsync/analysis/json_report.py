@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from lpmsync.domain.findings import Finding, JsonValue
+from lpmsync.domain.findings import JsonValue, finding_to_json
 from lpmsync.domain.policies import PortfolioPolicy
 from lpmsync.domain.report import AllocationRow, Analysis, ItemAge, WipRow
 
@@ -38,31 +38,8 @@ def report_json(
     }
 
 
-def finding_json(finding: Finding) -> dict[str, JsonValue]:
-    """One finding as `{rule, severity, fingerprint, subject, scope, message, evidence}`."""
-    subject = finding.subject
-    scope = finding.scope
-    return {
-        "rule": finding.rule,
-        "severity": finding.severity.value,
-        "fingerprint": finding.fingerprint,
-        "subject": None
-        if subject is None
-        else {
-            "source": subject.source,
-            "key": subject.key,
-            "title": subject.title,
-            "url": subject.url,
-        },
-        "scope": {
-            "state": scope.state,
-            "level": scope.level.value if scope.level is not None else None,
-            "value_stream": scope.value_stream,
-            "theme": scope.theme,
-        },
-        "message": finding.message,
-        "evidence": dict(finding.evidence),
-    }
+finding_json = finding_to_json
+"""One finding as `{rule, severity, fingerprint, subject, scope, message, evidence}`."""
 
 
 def _allocation(row: AllocationRow) -> dict[str, JsonValue]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from lpmsync.domain.model import Level
 
@@ -69,3 +70,50 @@ class Finding:
     subject: Subject | None = None
     scope: Scope = field(default_factory=Scope)
     evidence: Mapping[str, JsonValue] = field(default_factory=dict)
+
+
+def finding_to_json(finding: Finding) -> dict[str, JsonValue]:
+    """`{rule, severity, fingerprint, subject, scope, message, evidence}`: the report's JSON form
+    of a finding, which is also how the store keeps one; `finding_from_json` restores it."""
+    subject, scope = finding.subject, finding.scope
+    return {
+        "rule": finding.rule,
+        "severity": finding.severity.value,
+        "fingerprint": finding.fingerprint,
+        "subject": None
+        if subject is None
+        else {
+            "source": subject.source,
+            "key": subject.key,
+            "title": subject.title,
+            "url": subject.url,
+        },
+        "scope": {
+            "state": scope.state,
+            "level": scope.level.value if scope.level is not None else None,
+            "value_stream": scope.value_stream,
+            "theme": scope.theme,
+        },
+        "message": finding.message,
+        "evidence": dict(finding.evidence),
+    }
+
+
+def finding_from_json(data: Mapping[str, Any]) -> Finding:
+    subject = data.get("subject")
+    scope = data.get("scope") or {}
+    level = scope.get("level")
+    return Finding(
+        rule=data["rule"],
+        severity=Severity(data["severity"]),
+        fingerprint=data["fingerprint"],
+        message=data["message"],
+        subject=Subject(**subject) if subject else None,
+        scope=Scope(
+            state=scope.get("state"),
+            level=Level(level) if level is not None else None,
+            value_stream=scope.get("value_stream"),
+            theme=scope.get("theme"),
+        ),
+        evidence=dict(data.get("evidence") or {}),
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -10,59 +10,11 @@ from sqlalchemy import Engine, case, func, select, update
 from sqlalchemy.engine import Connection
 
 from lpmsync.domain.alerts import AlertState, AlertStatus
-from lpmsync.domain.findings import Finding, JsonValue, Scope, Severity, Subject
-from lpmsync.domain.model import Level
+from lpmsync.domain.findings import finding_from_json, finding_to_json
 from lpmsync.store.items import _insert_for
 from lpmsync.store.schema import alerts
 
 _CHUNK = 500  # fingerprints per statement: keeps SQLite under its variable limit
-
-
-def finding_to_json(finding: Finding) -> dict[str, JsonValue]:
-    """The finding as JSON; `finding_from_json` restores an equal `Finding`."""
-    subject = finding.subject
-    scope = finding.scope
-    return {
-        "rule": finding.rule,
-        "severity": finding.severity.value,
-        "fingerprint": finding.fingerprint,
-        "message": finding.message,
-        "subject": None
-        if subject is None
-        else {
-            "source": subject.source,
-            "key": subject.key,
-            "title": subject.title,
-            "url": subject.url,
-        },
-        "scope": {
-            "state": scope.state,
-            "level": scope.level.value if scope.level is not None else None,
-            "value_stream": scope.value_stream,
-            "theme": scope.theme,
-        },
-        "evidence": dict(finding.evidence),
-    }
-
-
-def finding_from_json(data: Mapping[str, Any]) -> Finding:
-    subject = data.get("subject")
-    scope = data.get("scope") or {}
-    level = scope.get("level")
-    return Finding(
-        rule=data["rule"],
-        severity=Severity(data["severity"]),
-        fingerprint=data["fingerprint"],
-        message=data["message"],
-        subject=Subject(**subject) if subject else None,
-        scope=Scope(
-            state=scope.get("state"),
-            level=Level(level) if level is not None else None,
-            value_stream=scope.get("value_stream"),
-            theme=scope.get("theme"),
-        ),
-        evidence=dict(data.get("evidence") or {}),
-    )
 
 
 def _row(state: AlertState) -> dict[str, Any]:
