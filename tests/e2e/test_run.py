@@ -1,6 +1,6 @@
 """`lpmsync run` as an operator runs it: a subprocess on a fast schedule, against the sandbox
-trackers and Slack, stopped with SIGTERM or SIGINT; a second service on one SQLite file is
-refused."""
+trackers (Jira Cloud, Azure DevOps) and Slack, stopped with SIGTERM or SIGINT; a second service
+on one SQLite file is refused."""
 
 from __future__ import annotations
 
@@ -75,13 +75,18 @@ def test_syncs_the_sandbox_and_posts_each_alert_once(tmp_path: Path) -> None:
             health = service.health_url()
             results = [service.wait_for(cycle_done)["message"] for _ in range(3)]
             ready = fetch(f"{health}/readyz")
-            status, metrics = fetch(f"{health}/metrics")
+            metrics_status, metrics = fetch(f"{health}/metrics")
             code = service.stop()
         messages = box.workspace.top_level()
     assert code == 0, service.output()
     assert results == ["cycle: ok"] * 3, service.output()
-    assert ready[0] == 200 and ready[1]["sources"][0]["source"] == "ado"
-    assert status == 200 and 'lpmsync_sync_items_total{change="added",source="ado"}' in metrics
+    assert ready[0] == metrics_status == 200
+    assert [(s["source"], s["fresh"]) for s in ready[1]["sources"]] == [
+        ("jira", True),
+        ("ado", True),
+    ]
+    for source in ("jira", "ado"):
+        assert f'lpmsync_sync_items_total{{change="added",source="{source}"}}' in metrics
     assert 'lpmsync_job_runs_total{job="cycle",status="ok"} 3.0' in metrics
     store = open_store(f"sqlite:///{tmp_path / 'data' / 'lpmsync.db'}")
     try:
@@ -90,6 +95,7 @@ def test_syncs_the_sandbox_and_posts_each_alert_once(tmp_path: Path) -> None:
         assert posts and all(e.status is OutboxStatus.SENT for e in entries)
         assert len(messages) == len({e.sent_ts for e in posts}) == len(posts)  # each once
         assert store.alerts.open_counts_by_rule()
+        assert {item.source for item in store.items.load()} == {"jira", "ado"}
         assert all(run.status != "running" for run in store.runs.recent(100))
     finally:
         store.close()

@@ -60,7 +60,7 @@ def test_a_kill_during_a_sync_keeps_whole_pages_and_a_restart_completes(tmp_path
             service.process.wait(WAIT)
         gate.open()
         store = store_at(tmp_path)
-        committed = {item.key for item in store.items.load()}
+        committed = {item.key for item in store.items.load(["ado"])}
         interrupted = store.runs.latest("sync", "ado")
         store.close()
         with running(config, "--sync-now") as restarted:
@@ -73,7 +73,7 @@ def test_a_kill_during_a_sync_keeps_whole_pages_and_a_restart_completes(tmp_path
             assert committed == first_page  # exactly the first page: nothing partial
             assert interrupted is not None and interrupted.status == "running"  # died mid-run
             assert result["message"] == "cycle: ok", restarted.output()
-            assert {item.key for item in store.items.load()} == expected_keys(box)
+            assert {item.key for item in store.items.load(["ado"])} == expected_keys(box)
             assert store.runs.latest("sync", "ado").status == "ok"  # type: ignore[union-attr]
             assert_each_alert_posted_once(box, store)
         finally:

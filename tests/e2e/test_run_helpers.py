@@ -22,20 +22,29 @@ from typing import Any
 
 from lpmsync.sandbox.ado import build_router as ado_router
 from lpmsync.sandbox.generator import SamplePortfolio, generate
-from lpmsync.sandbox.generator_catalog import ADO_MAPPING
+from lpmsync.sandbox.generator_catalog import ADO_MAPPING, JIRA_MAPPING
 from lpmsync.sandbox.http import Handler, Request, Response, Router, SandboxServer
+from lpmsync.sandbox.jira_cloud import build_router as jira_cloud_router
 from lpmsync.sandbox.slack import SANDBOX_TOKEN, SlackWorkspace, slack_base_url
 
 ADO_PAT = "ado-sandbox-pat-7c1d"
+JIRA_EMAIL = "lpmsync-bot@example.com"
+JIRA_TOKEN = "jira-sandbox-token-91ab"
 SLACK_CHANNEL = "C0PORTFOLIO"
-SECRETS = {"ADO_PAT": ADO_PAT, "SLACK_BOT_TOKEN": SANDBOX_TOKEN}
+SECRETS = {
+    "ADO_PAT": ADO_PAT,
+    "JIRA_EMAIL": JIRA_EMAIL,
+    "JIRA_API_TOKEN": JIRA_TOKEN,
+    "SLACK_BOT_TOKEN": SANDBOX_TOKEN,
+}
 WAIT = 60.0  # seconds a subprocess gets to reach a state; a timeout only guards a hung test
 
 
 @dataclass
 class Sandbox:
-    """ADO and Slack sandboxes serving the seeded sample portfolio (100 ADO items)."""
+    """Jira Cloud, Azure DevOps and Slack sandboxes serving the seeded sample portfolio."""
 
+    jira: SandboxServer
     ado: SandboxServer
     slack: SandboxServer
     workspace: SlackWorkspace
@@ -101,11 +110,13 @@ def sandbox(
 ) -> Iterator[Sandbox]:
     portfolio = generate(seed, size)
     workspace = SlackWorkspace()
+    jira_router = jira_cloud_router(portfolio.jira_cloud, email=JIRA_EMAIL, token=JIRA_TOKEN)
     with (
+        SandboxServer(jira_router) as jira,
         SandboxServer(ado_gate(ado_router(portfolio.ado, pat=ADO_PAT))) as ado,
         SandboxServer(slack_gate(workspace.router)) as slack,
     ):
-        yield Sandbox(ado, slack, workspace, portfolio)
+        yield Sandbox(jira, ado, slack, workspace, portfolio)
 
 
 def config_text(
@@ -116,6 +127,7 @@ def config_text(
     health_port: int = 0,
     sync: str = "*/15 * * * *",
     pat_env: str = "ADO_PAT",
+    jira_token_env: str = "JIRA_API_TOKEN",
     slack_token_env: str = "SLACK_BOT_TOKEN",
     ado_parallelism: int = 4,
 ) -> str:
@@ -128,10 +140,20 @@ def config_text(
     ]
     if box is not None:
         states = ", ".join(f"'{status}': {state}" for status, state in ADO_MAPPING.items())
+        statuses = ", ".join(f"'{status}': {state}" for status, state in JIRA_MAPPING.items())
         lines += [
             "themes:",
             "  - {key: cx, name: Customer Experience, target_share: 0.5, match: {tags: [CX]}}",
             "sources:",
+            "  - kind: jira",
+            "    name: jira",
+            f"    url: {box.jira.url}",
+            "    email_env: JIRA_EMAIL",
+            f"    token_env: {jira_token_env}",
+            "    jql: project = PORT AND issuetype in (Epic, Feature)",
+            f"    statuses: {{{statuses}}}",
+            "    timeout_seconds: 10",
+            "    max_attempts: 1",
             "  - kind: azure_devops",
             "    name: ado",
             f"    organization_url: {box.ado_org_url}",

@@ -1,5 +1,6 @@
-"""Canary secrets planted in the environment never reach a log line, whatever logs them: a sync
-that fails with a 401, a Slack delivery refused for a bad token, every library at DEBUG."""
+"""Canary secrets planted in the environment never reach a log line, whatever logs them: syncs
+that fail with a 401 (Jira Cloud and Azure DevOps), a Slack delivery refused for a bad token,
+every library logging at DEBUG."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from lpmsync.store import open_store
 from tests.e2e.test_run_helpers import sandbox, write_config
 
 ADO_CANARY = "canary-ado-pat-9f3b2c71"
+JIRA_CANARY = "canary-jira-token-4d8e"
 SLACK_CANARY = "xoxb-canary-slack-5e6f"
 
 
@@ -61,10 +63,16 @@ def test_no_canary_reaches_a_log_line(
 ) -> None:
     # Names that do not look secret: only the configuration says they are.
     monkeypatch.setenv("ACME_ADO_CREDENTIAL", ADO_CANARY)
+    monkeypatch.setenv("ACME_JIRA_CREDENTIAL", JIRA_CANARY)
+    monkeypatch.setenv("JIRA_EMAIL", "bot@example.com")
     monkeypatch.setenv("ACME_CHAT_CREDENTIAL", SLACK_CANARY)
     with sandbox() as box:
         config = write_config(
-            tmp_path, box, pat_env="ACME_ADO_CREDENTIAL", slack_token_env="ACME_CHAT_CREDENTIAL"
+            tmp_path,
+            box,
+            pat_env="ACME_ADO_CREDENTIAL",
+            jira_token_env="ACME_JIRA_CREDENTIAL",
+            slack_token_env="ACME_CHAT_CREDENTIAL",
         )
         settings = load_settings(config)
         register_configured_secrets(settings)
@@ -73,12 +81,14 @@ def test_no_canary_reaches_a_log_line(
         with ExitStack() as resources:
             resources.callback(store.close)
             result = run_cycle(build_job_context(settings, store, resources))
-        logging.getLogger("lpmsync.test").warning("planted %s and %s", ADO_CANARY, SLACK_CANARY)
+        canaries = (ADO_CANARY, JIRA_CANARY, SLACK_CANARY)
+        logging.getLogger("lpmsync.test").warning("planted %s, %s and %s", *canaries)
     lines = captured.getvalue().splitlines()
     assert result.failed_steps == ("sync", "send")
     assert any("sync of ado failed" in line for line in lines)
+    assert any("sync of jira failed" in line for line in lines)
     assert any("invalid_auth" in line for line in lines)
     assert any(line.startswith('{"') and '"logger": "urllib3' in line for line in lines)
-    leaks = [line for line in lines if ADO_CANARY in line or SLACK_CANARY in line]
+    leaks = [line for line in lines if any(canary in line for canary in canaries)]
     assert leaks == []
     assert sum("[REDACTED]" in line for line in lines) >= 1
