@@ -4,9 +4,10 @@ selection, JQL execution with a small cache, page tokens, errors and authenticat
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from lpmsync.sandbox.dataset import Dataset, SampleItem
@@ -67,15 +68,10 @@ class FieldSelection:
     def __init__(self, requested: list[str], known: list[str]) -> None:
         excluded = {name[1:] for name in requested if name.startswith("-")}
         wanted = [name for name in requested if not name.startswith("-")]
-        if any(name in ("*all", "*navigable") for name in wanted):
-            chosen = set(known)
-        else:
-            chosen = {name for name in wanted if name in known}
-        self.ids = chosen - excluded
+        everything = any(name in ("*all", "*navigable") for name in wanted)
+        chosen = set(known) if everything else set(wanted)
+        self.ids = [name for name in known if name in chosen and name not in excluded]
         self.requested_only_ids = all(name in ("id", "key") for name in wanted)
-
-    def pick(self, fields: dict[str, Any]) -> dict[str, Any]:
-        return {name: value for name, value in fields.items() if name in self.ids}
 
 
 def issue_json(
@@ -86,15 +82,20 @@ def issue_json(
     *,
     changelog: bool = False,
 ) -> dict[str, Any]:
+    fields = {}
+    for name in selection.ids:  # only what was asked for: pages of 5000 ids stay cheap
+        value = _RENDERERS[name](item, view, dataset)
+        if value is not _OMITTED:
+            fields[name] = value
+    if item.malformed:  # a broken shape a connector must skip and count
+        fields.pop("issuetype" if item.id % 2 else "status", None)
     body: dict[str, Any] = {
         "expand": ISSUE_EXPAND,
         "id": str(item.id),
         "self": f"{view.base}/rest/api/{view.api}/issue/{item.id}",
         "key": item.key,
-        "fields": selection.pick(all_fields(item, view, dataset)),
+        "fields": fields,
     }
-    if item.malformed:  # a broken shape a connector must skip and count
-        body["fields"].pop("issuetype" if item.id % 2 else "status", None)
     if changelog:
         histories = changelog_entries(item, view)
         if view.cloud:  # Cloud: the 40 most recent, newest first; Data Center: all, oldest first
@@ -106,36 +107,6 @@ def issue_json(
             "histories": histories,
         }
     return body
-
-
-def all_fields(item: SampleItem, view: View, dataset: Dataset) -> dict[str, Any]:
-    base, api = view.base, view.api
-    fields: dict[str, Any] = {
-        "summary": item.title,
-        "status": status_json(base, api, item.status),
-        "issuetype": issuetype_json(base, api, item.kind, cloud=view.cloud),
-        "project": _project_json(view),
-        "labels": list(item.labels),
-        "components": [_component_json(view, name) for name in item.components],
-        "assignee": user_json(base, api, item.owner, cloud=view.cloud) if item.owner else None,
-        "created": jira_time(item.created),
-        "updated": jira_time(item.updated),
-        THEME_FIELD: _theme_option(view, item.theme) if item.theme else None,
-        STORY_POINTS: item.estimate,
-        BUSINESS_VALUE: item.business_value,
-        TIME_CRITICALITY: item.time_criticality,
-        RISK_REDUCTION: item.risk_reduction,
-        JOB_SIZE: item.job_size,
-        RANK: f"0|i{item.id:06d}:",
-    }
-    if not view.cloud:
-        fields[EPIC_LINK] = item.parent_key  # Data Center links features to epics by key
-        return fields
-    fields["statuscategorychangedate"] = jira_time(_entered(item))
-    parent = _parent_json(item, view, dataset)
-    if parent is not None:  # Cloud omits `parent` on items without one
-        fields["parent"] = parent
-    return fields
 
 
 def changelog_entries(item: SampleItem, view: View) -> list[dict[str, Any]]:
@@ -192,6 +163,7 @@ def _entered(item: SampleItem) -> datetime:
     return item.created
 
 
+@lru_cache(maxsize=4096)  # shared, never mutated: rendering 100,000 issues
 def _project_json(view: View) -> dict[str, Any]:
     return {
         "self": f"{view.base}/rest/api/{view.api}/project/10000",
@@ -202,6 +174,7 @@ def _project_json(view: View) -> dict[str, Any]:
     }
 
 
+@lru_cache(maxsize=4096)  # shared, never mutated: rendering 100,000 issues
 def _component_json(view: View, name: str) -> dict[str, Any]:
     component_id = str(10000 + int(hashlib.sha256(name.encode()).hexdigest()[:4], 16) % 1000)
     return {
@@ -211,6 +184,7 @@ def _component_json(view: View, name: str) -> dict[str, Any]:
     }
 
 
+@lru_cache(maxsize=4096)  # shared, never mutated: rendering 100,000 issues
 def _theme_option(view: View, value: str) -> dict[str, Any]:
     option_id = str(10100 + int(hashlib.sha256(value.encode()).hexdigest()[:4], 16) % 1000)
     return {
@@ -220,10 +194,10 @@ def _theme_option(view: View, value: str) -> dict[str, Any]:
     }
 
 
-def _parent_json(item: SampleItem, view: View, dataset: Dataset) -> dict[str, Any] | None:
+def _parent_json(item: SampleItem, view: View, dataset: Dataset) -> object:
     parent = dataset.get(item.parent_key) if item.parent_key else None
     if parent is None:
-        return None
+        return _OMITTED
     return {
         "id": str(parent.id),
         "key": parent.key,
@@ -234,3 +208,35 @@ def _parent_json(item: SampleItem, view: View, dataset: Dataset) -> dict[str, An
             "issuetype": issuetype_json(view.base, view.api, parent.kind, cloud=True),
         },
     }
+
+
+_OMITTED = object()
+"""A field the issue leaves out altogether (Cloud omits `parent` on items without one)."""
+Renderer = Callable[[SampleItem, View, Dataset], Any]
+_RENDERERS: dict[str, Renderer] = {
+    "summary": lambda item, view, dataset: item.title,
+    "status": lambda item, view, dataset: status_json(view.base, view.api, item.status),
+    "issuetype": lambda item, view, dataset: issuetype_json(
+        view.base, view.api, item.kind, cloud=view.cloud
+    ),
+    "project": lambda item, view, dataset: _project_json(view),
+    "labels": lambda item, view, dataset: list(item.labels),
+    "components": lambda item, view, dataset: [_component_json(view, c) for c in item.components],
+    "assignee": lambda item, view, dataset: (
+        user_json(view.base, view.api, item.owner, cloud=view.cloud) if item.owner else None
+    ),
+    "created": lambda item, view, dataset: jira_time(item.created),
+    "updated": lambda item, view, dataset: jira_time(item.updated),
+    "parent": _parent_json,
+    "statuscategorychangedate": lambda item, view, dataset: jira_time(_entered(item)),
+    THEME_FIELD: lambda item, view, dataset: (
+        _theme_option(view, item.theme) if item.theme else None
+    ),
+    STORY_POINTS: lambda item, view, dataset: item.estimate,
+    BUSINESS_VALUE: lambda item, view, dataset: item.business_value,
+    TIME_CRITICALITY: lambda item, view, dataset: item.time_criticality,
+    RISK_REDUCTION: lambda item, view, dataset: item.risk_reduction,
+    JOB_SIZE: lambda item, view, dataset: item.job_size,
+    RANK: lambda item, view, dataset: f"0|i{item.id:06d}:",
+    EPIC_LINK: lambda item, view, dataset: item.parent_key,  # Data Center: a feature's epic
+}

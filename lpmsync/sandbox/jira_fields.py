@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import zlib
+from functools import lru_cache
 from typing import Any
 
 THEME_FIELD = "customfield_10100"
@@ -123,6 +124,7 @@ def _field(
     }
 
 
+@lru_cache(maxsize=4096)  # shared, never mutated: rendering 100,000 issues
 def status_json(base: str, api: str, name: str) -> dict[str, Any]:
     status_id, category = STATUSES.get(name, (str(20000 + zlib.crc32(name.encode()) % 1000), "new"))
     return {
@@ -142,6 +144,7 @@ def status_id(name: str) -> str:
     return STATUSES.get(name, (str(20000 + zlib.crc32(name.encode()) % 1000), ""))[0]
 
 
+@lru_cache(maxsize=4096)  # shared, never mutated: rendering 100,000 issues
 def issuetype_json(base: str, api: str, name: str, *, cloud: bool) -> dict[str, Any]:
     type_id, level = ISSUE_TYPES.get(name, (str(10100 + zlib.crc32(name.encode()) % 100), 0))
     body: dict[str, Any] = {
@@ -157,6 +160,7 @@ def issuetype_json(base: str, api: str, name: str, *, cloud: bool) -> dict[str, 
     return body
 
 
+@lru_cache(maxsize=4096)  # shared, never mutated: rendering 100,000 issues
 def user_json(base: str, api: str, email: str, *, cloud: bool) -> dict[str, Any]:
     """A user as Cloud (accountId) or Data Center (name/key) shows one."""
     local = email.split("@", 1)[0]
