@@ -91,9 +91,12 @@ def build_scheduler(
     return Service(scheduler, worker)
 
 
-def serve(service: Service, stop: threading.Event) -> None:
+def serve(
+    service: Service, stop: threading.Event, on_start: Callable[[], None] = lambda: None
+) -> None:
     """Run until SIGTERM or SIGINT, then wait for the job in progress to end (it sees `stop`
-    and finishes its current page) before returning.
+    and finishes its current page) before returning. `on_start` runs once the signal handlers
+    are in place (a "running" log line written there is a promise that SIGTERM is handled).
 
     The signal handler only sets `stop`: calling into APScheduler from a handler could deadlock
     on a lock the interrupted main thread holds. A helper thread shuts the scheduler down.
@@ -114,6 +117,7 @@ def serve(service: Service, stop: threading.Event) -> None:
     )
     with _signals(request_stop):
         stopper.start()
+        on_start()
         if not stop.is_set():
             service.scheduler.start()  # returns once the stopper has shut it down
     started.set()  # releases the stopper when the scheduler never started

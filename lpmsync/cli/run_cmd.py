@@ -23,7 +23,12 @@ from lpmsync.scheduler import ScheduleSpec, build_scheduler, serve
 from lpmsync.services import jobs_status
 from lpmsync.services.clock import utc_now
 from lpmsync.services.jobs import JobContext, JobResult, run_cycle, run_digest
-from lpmsync.services.jobs_steps import check_step, digest_step, send_step
+from lpmsync.services.jobs_steps import (
+    check_step,
+    digest_step,
+    refresh_store_gauges,
+    send_step,
+)
 from lpmsync.settings import JiraSource, Settings
 from lpmsync.settings.base import parse_duration
 from lpmsync.store import SqlStore
@@ -59,6 +64,7 @@ def run(
         resources.callback(store.close)
         resources.callback(store.locks.acquire_instance().release)
         ctx = build_job_context(settings, store, resources)
+        refresh_store_gauges(store, ctx.metrics)
         started = utc_now()
         if settings.health.enabled:
             server = HealthServer(
@@ -72,8 +78,7 @@ def run(
         service = build_scheduler(
             spec, _guarded(lambda: run_cycle(ctx)), _guarded(lambda: _digest(settings, ctx))
         )
-        _log_start(settings, store, spec)
-        serve(service, ctx.stop)
+        serve(service, ctx.stop, on_start=lambda: _log_start(settings, store, spec))
     log.info("lpmsync stopped")
 
 

@@ -43,8 +43,7 @@ def check_step(store: SqlStore, settings: Settings, clock: Clock, metrics: Metri
         if routing is None:
             return StepOutcome({**stats, "alerts": NO_SLACK})
         outcome = notify_findings(store, analysis.findings, routing, now)
-        metrics.set_open_alerts(store.alerts.open_counts_by_rule())
-        metrics.outbox_depth.set(store.outbox.depth())
+        refresh_store_gauges(store, metrics)
         return StepOutcome(
             {
                 **stats,
@@ -94,6 +93,12 @@ def digest_step(store: SqlStore, settings: Settings, clock: Clock, metrics: Metr
         )
 
     return Step("digest", digest)
+
+
+def refresh_store_gauges(store: SqlStore, metrics: Metrics) -> None:
+    """Open alerts and outbox depth as the store has them (at start, and after each check)."""
+    metrics.set_open_alerts(store.alerts.open_counts_by_rule())
+    metrics.outbox_depth.set(store.outbox.depth())
 
 
 def _wait(stop: threading.Event, seconds: float) -> None:

@@ -126,6 +126,7 @@ def config_text(
     store_url: str | None = None,
     health_port: int = 0,
     sync: str = "*/15 * * * *",
+    digest: str = "0 9 * * mon",
     pat_env: str = "ADO_PAT",
     jira_token_env: str = "JIRA_API_TOKEN",
     slack_token_env: str = "SLACK_BOT_TOKEN",
@@ -134,7 +135,7 @@ def config_text(
     """A config for the sandbox (or with no sources and no Slack when `box` is None)."""
     lines = [
         "portfolio: {name: Runtime test, timezone: Europe/Berlin}",
-        f"schedule: {{sync: '{sync}', digest: '0 9 * * mon'}}",
+        f"schedule: {{sync: '{sync}', digest: '{digest}'}}",
         f"store: {{data_dir: '{data_dir}'" + (f", url: '{store_url}'" if store_url else "") + "}",
         f"health: {{host: 127.0.0.1, port: {health_port}}}",
     ]
@@ -246,9 +247,18 @@ class Service:
         return "\n".join(self.lines)
 
 
-def cycle_done(entry: dict[str, Any]) -> bool:
-    """A cycle's summary line (`cycle: ok`, `cycle: failed (...)`, ...)."""
-    return str(entry.get("message", "")).startswith("cycle: ")
+def job_summary(job: str) -> Callable[[dict[str, Any]], bool]:
+    """Matches the service's one line per job run (`cycle: ok`, `digest: failed (send failed)`),
+    not the lines its steps log."""
+
+    def matches(entry: dict[str, Any]) -> bool:
+        message = str(entry.get("message", ""))
+        return entry.get("logger") == "lpmsync.run" and message.startswith(f"{job}: ")
+
+    return matches
+
+
+cycle_done = job_summary("cycle")
 
 
 def parse(line: str) -> dict[str, Any] | None:
