@@ -15,7 +15,8 @@ from datetime import datetime
 from lpmsync.analysis.aging import aging_findings, oldest, stale_findings
 from lpmsync.analysis.alignment import alignment_findings, alignment_rate
 from lpmsync.analysis.allocation import measure_allocation
-from lpmsync.analysis.context import RefMapping, build_context
+from lpmsync.analysis.build import build_context
+from lpmsync.analysis.context import RefMapping
 from lpmsync.analysis.fingerprint import fingerprint
 from lpmsync.analysis.hierarchy import hierarchy_findings
 from lpmsync.analysis.json_report import REPORT_VERSION, finding_json, report_json
