@@ -38,7 +38,11 @@ class Metrics:
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry if registry is not None else CollectorRegistry(auto_describe=True)
-        r = self.registry
+        self._sync_metrics(self.registry)
+        self._alert_metrics(self.registry)
+        self._job_metrics(self.registry)
+
+    def _sync_metrics(self, r: CollectorRegistry) -> None:
         self.sync_duration = Histogram(
             "lpmsync_sync_duration_seconds",
             "Duration of one source's sync.",
@@ -64,6 +68,8 @@ class Metrics:
             ["source"],
             registry=r,
         )
+
+    def _alert_metrics(self, r: CollectorRegistry) -> None:
         self.findings = Gauge(
             "lpmsync_findings", "Findings of the last check, by rule.", ["rule"], registry=r
         )
@@ -82,6 +88,8 @@ class Metrics:
             ["kind"],
             registry=r,
         )
+
+    def _job_metrics(self, r: CollectorRegistry) -> None:
         self.job_runs = Counter(
             "lpmsync_job_runs",
             "Scheduled job runs, by job and status (ok, failed, skipped: held by another replica).",

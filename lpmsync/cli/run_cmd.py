@@ -65,15 +65,8 @@ def run(
         resources.callback(store.locks.acquire_instance().release)
         ctx = build_job_context(settings, store, resources)
         refresh_store_gauges(store, ctx.metrics)
-        started = utc_now()
         if settings.health.enabled:
-            server = HealthServer(
-                settings.health.host,
-                settings.health.port,
-                ctx.metrics.registry,
-                _readiness(settings, store, started),
-            ).start()
-            resources.callback(server.stop)
+            resources.callback(_health_server(settings, store, ctx).stop)
         spec = _schedule(settings, store, sync_now=sync_now, sync_every=every)
         service = build_scheduler(
             spec, _guarded(lambda: run_cycle(ctx)), _guarded(lambda: _digest(settings, ctx))
@@ -132,6 +125,12 @@ def build_job_context(settings: Settings, store: SqlStore, resources: ExitStack)
         clock=clock,
         stop=stop,
     )
+
+
+def _health_server(settings: Settings, store: SqlStore, ctx: JobContext) -> HealthServer:
+    readiness = _readiness(settings, store, utc_now())
+    health = settings.health
+    return HealthServer(health.host, health.port, ctx.metrics.registry, readiness).start()
 
 
 def _readiness(settings: Settings, store: SqlStore, started: datetime) -> Callable[[], Readiness]:
