@@ -197,6 +197,8 @@ class RefMapping(Mapping[ItemRef, ThemeAssignment]):
         self._by_key = by_key
 
     def __getitem__(self, ref: ItemRef) -> ThemeAssignment:
+        if not isinstance(ref, ItemRef):
+            raise KeyError(ref)
         return self._by_key[(ref.source, ref.key)]
 
     def __iter__(self) -> Iterator[ItemRef]:

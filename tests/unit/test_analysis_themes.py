@@ -197,3 +197,12 @@ def test_mapping_is_the_same_whatever_the_order_of_items() -> None:
     forward = run(items, policy(THEMES)).assignments
     backward = run(items[::-1], policy(THEMES)).assignments
     assert dict(forward) == dict(backward)
+
+
+def test_assignments_behave_as_a_mapping_keyed_by_item_ref() -> None:
+    assignments = run([item("PORT-1", labels=("cx",))], policy(THEMES)).assignments
+    assert assignments.get(ItemRef("jira", "PORT-1")) is not None
+    assert assignments.get(ItemRef("ado", "PORT-1")) is None
+    assert assignments.get("PORT-1") is None  # type: ignore[call-overload]
+    assert "PORT-1" not in assignments  # type: ignore[comparison-overlap]
+    assert dict(assignments) == {ItemRef("jira", "PORT-1"): assignments[ItemRef("jira", "PORT-1")]}
