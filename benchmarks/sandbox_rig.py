@@ -11,10 +11,12 @@ from typing import Any
 from lpmsync.sandbox import ado, jira_cloud, jira_dc
 from lpmsync.sandbox.generator import SamplePortfolio, generate
 from lpmsync.sandbox.http import Knobs, SandboxServer
+from lpmsync.sandbox.serve import SANDBOX_EMAIL, SANDBOX_TOKEN
 from lpmsync.settings import AzureDevOpsSource, JiraSource, load_settings
 
 DEMO_CONFIG = Path(__file__).parents[1] / "config" / "demo.yaml"
-EMAIL, TOKEN, PAT = "bench@example.test", "bench-token", "bench-pat"
+# The same fixed credentials as `lpmsync sandbox serve`, so in-process and external rigs agree.
+EMAIL, TOKEN, PAT = SANDBOX_EMAIL, SANDBOX_TOKEN, SANDBOX_TOKEN
 ENVIRON = {
     "LPMSYNC_SANDBOX_JIRA_EMAIL": EMAIL,
     "LPMSYNC_SANDBOX_JIRA_TOKEN": TOKEN,
@@ -30,6 +32,14 @@ class Rig:
     cloud: SandboxServer
     dc: SandboxServer
     ado: SandboxServer
+
+    @property
+    def urls(self) -> dict[str, str]:
+        return {
+            "jira-cloud": self.cloud.url,
+            "jira-dc": self.dc.url,
+            "ado": f"{self.ado.url}/contoso",
+        }
 
     def servers(self) -> list[SandboxServer]:
         return [self.cloud, self.dc, self.ado]
@@ -61,8 +71,8 @@ def rig(size: int, latency_ms: float, seed: int = 42) -> Iterator[Rig]:
             server.stop()
 
 
-def source_configs(current: Rig, parallelism: int = 4) -> dict[str, Any]:
-    """The demo's source configs, pointed at this rig (plus a Jira DC source)."""
+def source_configs(urls: dict[str, str], parallelism: int = 4) -> dict[str, Any]:
+    """The demo's source configs, pointed at these sandbox URLs (plus a Jira DC source)."""
     settings = load_settings(DEMO_CONFIG, ENVIRON)
     by_kind = {source.name: source for source in settings.sources}
     cloud = by_kind["jira-cloud"]
@@ -73,7 +83,7 @@ def source_configs(current: Rig, parallelism: int = 4) -> dict[str, Any]:
         {
             **cloud.model_dump(mode="json"),
             "name": "jira-dc",
-            "url": current.dc.url,
+            "url": urls["jira-dc"],
             "deployment": "datacenter",
             "email_env": None,
             "token_env": "LPMSYNC_BENCH_DC_PAT",
@@ -83,10 +93,10 @@ def source_configs(current: Rig, parallelism: int = 4) -> dict[str, Any]:
     )
     return {
         "jira-cloud": cloud.model_copy(
-            update={"url": current.cloud.url, "parallelism": parallelism}
+            update={"url": urls["jira-cloud"], "parallelism": parallelism}
         ),
         "jira-dc": dc,
         "ado": azure.model_copy(
-            update={"organization_url": f"{current.ado.url}/contoso", "parallelism": parallelism}
+            update={"organization_url": urls["ado"], "parallelism": parallelism}
         ),
     }

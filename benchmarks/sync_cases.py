@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from benchmarks import baselines
+from benchmarks.external import counting_requests, external_sandbox
 from benchmarks.harness import Case, Sample, timed
 from benchmarks.sandbox_rig import ENVIRON, Rig, rig, source_configs
 from lpmsync.connectors.registry import ConnectorContext, build_connector
@@ -40,9 +41,9 @@ def data_requests(server: SandboxServer) -> int:
 class LpmsyncSync:
     """One store and one connector per source, as `lpmsync sync` would hold them."""
 
-    def __init__(self, current: Rig, source: str, parallelism: int, work_dir: Path) -> None:
+    def __init__(self, urls: dict[str, str], source: str, parallelism: int, work_dir: Path) -> None:
         self.source = source
-        self.config = source_configs(current, parallelism)[source]
+        self.config = source_configs(urls, parallelism)[source]
         self.work_dir = work_dir
         self.store: SqlStore | None = None
 
@@ -70,29 +71,27 @@ def _server(current: Rig, source: str) -> SandboxServer:
     return {"jira-cloud": current.cloud, "jira-dc": current.dc, "ado": current.ado}[source]
 
 
-def _baseline(current: Rig, source: str) -> Callable[[], int]:
+def _baseline(urls: dict[str, str], source: str) -> Callable[[], int]:
     if source == "jira-cloud":
-        return lambda: baselines.jira_cloud(current.cloud.url, "project = PORT ORDER BY key ASC")
+        return lambda: baselines.jira_cloud(urls[source], "project = PORT ORDER BY key ASC")
     if source == "jira-dc":
-        return lambda: baselines.jira_dc(current.dc.url, "project = ENT ORDER BY key ASC")
-    return lambda: baselines.azure_devops(f"{current.ado.url}/contoso", "Contoso")
+        return lambda: baselines.jira_dc(urls[source], "project = ENT ORDER BY key ASC")
+    return lambda: baselines.azure_devops(urls[source], "Contoso")
 
 
 def full_sync_cases(
     n: int, latency_ms: float, runs: int, parallelism: int, work_dir: Path
 ) -> list[Case]:
+    """Against the sandbox in its own process, requests counted on the client side."""
     cases: list[Case] = []
-    with rig(n, latency_ms) as current:
+    with external_sandbox(n, latency_ms) as sandbox:
         for source in ("jira-cloud", "jira-dc", "ado"):
-            server = _server(current, source)
-            ours = LpmsyncSync(current, source, parallelism, work_dir)
+            ours = LpmsyncSync(sandbox.urls, source, parallelism, work_dir)
             mine = [
-                _measured(
-                    server, lambda ours=ours: ours.run(full=True, store=ours.fresh_store()).added
-                )
+                _counted(lambda ours=ours: ours.run(full=True, store=ours.fresh_store()).added)
                 for _ in range(runs)
             ]
-            theirs = [_measured(server, _baseline(current, source)) for _ in range(runs)]
+            theirs = [_counted(_baseline(sandbox.urls, source)) for _ in range(runs)]
             lp = Case(
                 "Full sync",
                 f"{source} N={n} lpmsync (parallelism {parallelism})",
@@ -101,11 +100,19 @@ def full_sync_cases(
             )
             base = Case("Full sync", f"{source} N={n} baseline", theirs)
             ratio = base.median / lp.median
-            lp.extra_ratio = ratio  # type: ignore[attr-defined]
             lp.target = f"baseline/lpmsync = {ratio:.1f}x"
             lp.verdict = _full_verdict(source, n, ratio, lp.requests, lp.floor)
             cases += [lp, base]
     return cases
+
+
+def _counted(function: Callable[[], int | None]) -> Sample:
+    with counting_requests() as counter:
+        sample = timed(function)
+    sample.extra["items"] = sample.requests
+    sample.requests = counter.data_requests(DISCOVERY)
+    sample.extra["requests_with_discovery"] = counter.total()
+    return sample
 
 
 def _measured(server: SandboxServer, function: Callable[[], int | None]) -> Sample:
@@ -135,7 +142,7 @@ def incremental_cases(
     with rig(n, latency_ms) as current:
         for source in ("jira-cloud", "jira-dc", "ado"):
             server = _server(current, source)
-            ours = LpmsyncSync(current, source, parallelism, work_dir)
+            ours = LpmsyncSync(current.urls, source, parallelism, work_dir)
             ours.run(full=True, store=ours.fresh_store())
             ours.run(full=False)  # settle: the first incremental run may pick up history tokens
             unchanged = [
