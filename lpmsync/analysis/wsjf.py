@@ -1,8 +1,11 @@
-"""`wsjf-inversion`: lower-WSJF work started while higher-WSJF work of the same level waits.
+"""`wsjf-inversion`: lower-WSJF work started while higher-WSJF work of the same level waits
+in the same source.
 
-An item missing any WSJF input (or with a job size of 0) has no score and takes no part:
-missing is not zero. Waiting scores are sorted once per level, so each started item is checked
-with a binary search rather than against every waiting item.
+Scores are compared within one source: each tracker's teams score on their own scales (a Jira
+"Job Size" and an Azure DevOps "Effort" are not the same unit), so a cross-tracker comparison
+would flag noise. An item missing any WSJF input (or with a job size of 0) has no score and takes
+no part: missing is not zero. Waiting scores are sorted once per source and level, so each
+started item is checked with a binary search rather than against every waiting item.
 """
 
 from __future__ import annotations
@@ -37,26 +40,25 @@ def wsjf_findings(ctx: Context) -> list[Finding]:
 
 
 def _level_findings(ctx: Context, config: RuleConfig, level: Level) -> list[Finding]:
-    waiting = sorted(
-        (
-            _Waiting(f"{item.source}:{item.key}", item.key, item.source, score)
-            for item in ctx.cell(config.waiting_state, level)
-            if (score := item.wsjf.score) is not None
-        ),
-        key=lambda entry: (-entry.score, entry.source, entry.key),
-    )
-    if not waiting:
-        return []
-    negated = [-entry.score for entry in waiting]
+    waiting_by_source: dict[str, list[_Waiting]] = {}
+    for item in ctx.cell(config.waiting_state, level):
+        if (score := item.wsjf.score) is not None:
+            entry = _Waiting(f"{item.source}:{item.key}", item.key, item.source, score)
+            waiting_by_source.setdefault(item.source, []).append(entry)
+    ranked = {
+        source: sorted(entries, key=lambda entry: (-entry.score, entry.key))
+        for source, entries in waiting_by_source.items()
+    }
+    negated = {source: [-entry.score for entry in entries] for source, entries in ranked.items()}
     findings = []
     for item in ctx.cell(config.start_state, level):
         score = item.wsjf.score
-        if score is None:
+        if score is None or item.source not in ranked:
             continue
         # Waiting items scoring strictly higher are the prefix whose negated score is lower.
-        count = bisect_left(negated, -score)
+        count = bisect_left(negated[item.source], -score)
         if count:
-            top = waiting[: min(count, EVIDENCE_WAITING)]
+            top = ranked[item.source][: min(count, EVIDENCE_WAITING)]
             findings.append(_finding(ctx, config, item, score, higher=top, count=count))
     return findings
 
@@ -71,7 +73,7 @@ def _finding(
     count: int,
 ) -> Finding:
     best = higher[0]
-    best_name = best.key if best.source == item.source else best.name
+    best_name = best.key
     more = f" (and {count - 1} more)" if count > 1 else ""
     message = (
         f"{describe(item)} has WSJF {score:.3g} while {best_name} "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -9,7 +11,8 @@ import typer
 from rich.console import Console
 
 from lpmsync.errors import ConfigError, LpmsyncError
-from lpmsync.settings import Settings, load_settings
+from lpmsync.logs import register_secret_env_vars, register_secrets
+from lpmsync.settings import JiraSource, Settings, load_settings
 
 EXIT_CONFIG = 2
 EXIT_FAILURE = 1
@@ -29,13 +32,28 @@ err_console = Console(stderr=True)
 
 
 def load(config: Path | None, *, check_secrets: bool = True) -> Settings:
-    return load_settings(config, check_secrets=check_secrets)
+    """Load the settings, and register every configured secret with the log redactor."""
+    settings = load_settings(config, check_secrets=check_secrets)
+    register_configured_secrets(settings)
+    return settings
+
+
+def register_configured_secrets(settings: Settings) -> None:
+    """Every configured secret, and a Jira Cloud source's Basic credential as it goes on the
+    wire, are redacted from the logs, whatever the variables holding them are called."""
+    register_secret_env_vars([*settings.sources, settings.notify.slack])
+    for source in settings.sources:
+        if isinstance(source, JiraSource) and source.email_env:
+            email = os.environ.get(source.email_env, "")
+            pair = f"{email}:{os.environ.get(source.token_env, '')}"
+            register_secrets([base64.b64encode(pair.encode()).decode()])
 
 
 def run_guarded(app: typer.Typer) -> int:  # noqa: PLR0911 (one exit code per error kind)
     """Run the Typer app; lpmsync's own errors become one line on stderr and an exit code."""
     try:
-        app(standalone_mode=False)
+        # Outside standalone mode click returns the code of a `typer.Exit` instead of exiting.
+        code = app(standalone_mode=False)
     except ConfigError as exc:
         err_console.print(f"[bold red]config error:[/] {exc}", highlight=False, soft_wrap=True)
         return EXIT_CONFIG
@@ -58,4 +76,4 @@ def run_guarded(app: typer.Typer) -> int:  # noqa: PLR0911 (one exit code per er
             raise
         show()
         return int(getattr(exc, "exit_code", EXIT_FAILURE))
-    return 0
+    return code if isinstance(code, int) else 0

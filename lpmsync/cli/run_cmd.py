@@ -4,7 +4,6 @@ health and metrics over HTTP; SIGTERM or SIGINT finishes the current page and ex
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -16,7 +15,7 @@ import typer
 from lpmsync.bootstrap import build_connectors, build_slack_sender, open_configured_store
 from lpmsync.cli.common import ConfigOption, load
 from lpmsync.errors import ConfigError, LpmsyncError
-from lpmsync.logs import configure_from_settings, register_secret_env_vars, register_secrets
+from lpmsync.logs import configure_from_settings
 from lpmsync.observability import Metrics, Readiness
 from lpmsync.observability_http import HealthServer
 from lpmsync.scheduler import ScheduleSpec, build_scheduler, serve
@@ -29,7 +28,7 @@ from lpmsync.services.jobs_steps import (
     refresh_store_gauges,
     send_step,
 )
-from lpmsync.settings import JiraSource, Settings
+from lpmsync.settings import Settings
 from lpmsync.settings.base import parse_duration
 from lpmsync.store import SqlStore
 
@@ -57,7 +56,6 @@ def run(
     """
     settings = load(config)
     configure_from_settings(settings.logging.format, settings.logging.level)
-    register_configured_secrets(settings)
     every = _interval(sync_every)
     with ExitStack() as resources:
         store = open_configured_store(settings)
@@ -73,18 +71,6 @@ def run(
         )
         serve(service, ctx.stop, on_start=lambda: _log_start(settings, store, spec))
     log.info("lpmsync stopped")
-
-
-def register_configured_secrets(settings: Settings) -> None:
-    """Every configured secret, and a Jira Cloud source's Basic credential as it goes on the
-    wire, are redacted from the logs."""
-    register_secret_env_vars([*settings.sources, settings.notify.slack])
-    for source in settings.sources:
-        if isinstance(source, JiraSource) and source.email_env:
-            import base64  # noqa: PLC0415 (only here)
-
-            pair = f"{os.environ.get(source.email_env, '')}:{os.environ.get(source.token_env, '')}"
-            register_secrets([base64.b64encode(pair.encode()).decode()])
 
 
 def _interval(value: str | None) -> timedelta | None:

@@ -68,3 +68,18 @@ def test_db_upgrade_creates_then_reports_up_to_date(tmp_path: Path) -> None:
 def test_unknown_command_is_a_usage_error() -> None:
     result = run_cli("frobnicate")
     assert result.returncode == 2 and "No such command" in result.stderr
+
+
+def test_a_command_that_exits_1_really_exits_1(tmp_path: Path) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        "portfolio: {name: Acme}\n"
+        f"store: {{data_dir: {tmp_path / 'data'}}}\n"
+        "sources:\n"
+        "  - {kind: jira, name: j, url: 'http://127.0.0.1:9', email_env: E, token_env: T,\n"
+        "     jql: project = X, statuses: {Done: Done}, max_attempts: 1, timeout_seconds: 2}\n"
+    )
+    result = run_cli("sync", "--config", str(config), env={"E": "e@x.test", "T": "canary-t-771"})
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "failed" in result.stdout
+    assert "canary-t-771" not in result.stdout + result.stderr

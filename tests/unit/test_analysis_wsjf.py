@@ -54,20 +54,27 @@ def test_inversion_evidence_names_the_higher_waiting_items() -> None:
         scored("PORT-2", "Ready", (6, 6, 6, 2)),  # 9.0
         scored("PORT-3", "Ready", (4, 4, 4, 2)),  # 6.0
         scored("PORT-4", "Ready", (1, 1, 1, 3)),  # 1.0: lower, not named
-        scored("500", "Ready", (3, 3, 4, 2), source="ado"),  # 5.0, another source
+        scored("500", "Ready", (3, 3, 4, 2), source="ado"),  # 5.0: another scale, not compared
     ]
     (finding,) = run(items, WSJF).findings
     assert finding.message == (
-        "Epic PORT-1 (Implementing) has WSJF 3 while PORT-2 waits in Ready with 9 (and 2 more)"
+        "Epic PORT-1 (Implementing) has WSJF 3 while PORT-2 waits in Ready with 9 (and 1 more)"
     )
     assert finding.evidence["wsjf_score"] == 3.0
-    assert finding.evidence["higher_waiting_count"] == 3
+    assert finding.evidence["higher_waiting_count"] == 2
     assert finding.evidence["higher_waiting"] == [
         {"item": "jira:PORT-2", "wsjf_score": 9.0},
         {"item": "jira:PORT-3", "wsjf_score": 6.0},
-        {"item": "ado:500", "wsjf_score": 5.0},
     ]
     assert finding.evidence["job_size"] == 2
+
+
+def test_scores_from_another_source_are_never_compared() -> None:
+    items = [
+        scored("PORT-1", "Implementing", (1, 1, 1, 3)),  # 1.0
+        scored("500", "Ready", (9, 9, 9, 1), source="ado"),  # 27.0 on Azure DevOps' own scale
+    ]
+    assert run(items, WSJF).findings == ()
 
 
 def test_tuned_states_and_levels() -> None:

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from lpmsync import logs
-from lpmsync.cli.run_cmd import build_job_context, register_configured_secrets
+from lpmsync.cli.common import register_configured_secrets
+from lpmsync.cli.run_cmd import build_job_context
 from lpmsync.domain.model import Level, WorkItem
 from lpmsync.domain.sync import SyncPage
 from lpmsync.services.clock import utc_now
