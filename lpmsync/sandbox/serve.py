@@ -179,7 +179,7 @@ _ADO_FIELDS = {
         "business_value": "Microsoft.VSTS.Common.BusinessValue",
         "time_criticality": "Microsoft.VSTS.Common.TimeCriticality",
         "risk_reduction": "Custom.RiskReduction",
-        "job_size": "Microsoft.VSTS.Scheduling.Effort",
+        "job_size": "Custom.JobSize",
     },
     "value_stream": {"area_path_depth": 2},
 }
