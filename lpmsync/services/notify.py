@@ -94,9 +94,10 @@ def notify_findings(
 ) -> NotifyOutcome:
     """Run the lifecycle over `findings`; enqueue its messages and save the alert states,
     unless `dry_run` (then nothing is written and the outcome says what would be sent)."""
+    previous = store.alerts.load_all()
     result = evaluate(
         findings,
-        store.alerts.load_all(),
+        previous,
         silences=store.silences.active(now),
         policy=policy,
         now=now,
@@ -106,4 +107,10 @@ def notify_findings(
         return NotifyOutcome(result.messages, result.states, dry_run=True)
     enqueued = store.outbox.enqueue(result.messages, now)
     store.alerts.save(result.states)
+    if any(state.status is AlertStatus.RESOLVED for state in result.states):
+        # A grouped announcement still waiting (quiet hours, an outage) is withdrawn once every
+        # alert it announces has resolved, whichever run resolved each of them.
+        current = {s.fingerprint: s for s in previous} | {s.fingerprint: s for s in result.states}
+        resolved = [fp for fp, s in current.items() if s.status is AlertStatus.RESOLVED]
+        store.outbox.withdraw(resolved, now)
     return NotifyOutcome(result.messages, result.states, enqueued)

@@ -8,7 +8,7 @@ A sender that dies mid-batch leaves its lease to expire, and the rows go out on 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,6 +31,7 @@ DEFAULT_LEASE = timedelta(minutes=15)
 _PENDING = OutboxStatus.PENDING.value
 _SENT = OutboxStatus.SENT.value
 _FAILED = OutboxStatus.FAILED.value
+_WITHDRAWN = OutboxStatus.WITHDRAWN.value
 _RELEASED = {"claimed_by": None, "claimed_until": None}
 
 
@@ -143,6 +144,39 @@ class OutboxRepository:
                 )
             )
             _fail_descendants(conn, entry_id, now)
+
+    def withdraw(self, fingerprints: Collection[str], now: datetime) -> int:
+        """Withdraw waiting announcements (top-level posts) whose every alert is among the
+        resolved `fingerprints`, e.g. held by quiet hours: announcing them afterwards would only
+        alarm people about something already over. A row a sender holds is left to finish."""
+        resolved = set(fingerprints)
+        if not resolved:
+            return 0
+        unclaimed = or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until <= now)
+        waiting = and_(
+            outbox.c.status == _PENDING,
+            outbox.c.kind == MessageKind.POST.value,
+            outbox.c.target_ts.is_(None),
+            outbox.c.parent_key.is_(None),
+            unclaimed,
+        )
+        with self._engine.begin() as conn:
+            rows = conn.execute(select(outbox.c.id, outbox.c.alert_fingerprints).where(waiting))
+            ids = [
+                r.id for r in rows if r.alert_fingerprints and set(r.alert_fingerprints) <= resolved
+            ]
+            if ids:
+                conn.execute(
+                    update(outbox)
+                    .where(outbox.c.id.in_(ids), waiting)
+                    .values(
+                        status=_WITHDRAWN,
+                        error_code="withdrawn",
+                        finished_at=now,
+                        last_error="its alerts resolved before it could be sent",
+                    )
+                )
+        return len(ids)
 
     def depth(self) -> int:
         """How many messages are waiting to be sent."""

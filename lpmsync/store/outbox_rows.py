@@ -14,6 +14,7 @@ class OutboxStatus(StrEnum):
     PENDING = "pending"  # waiting to be sent (or to be retried)
     SENT = "sent"  # Slack accepted it; `sent_channel`/`sent_ts` say where it is
     FAILED = "failed"  # a permanent error, or out of attempts: never retried
+    WITHDRAWN = "withdrawn"  # its alerts resolved before it could be sent: never sent
 
 
 @dataclass(frozen=True, slots=True)

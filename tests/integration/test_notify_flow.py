@@ -163,3 +163,26 @@ def test_quiet_hours_hold_messages_in_the_outbox_until_the_window_opens(
     monday.now += timedelta(minutes=1)
     assert drain_outbox(store, slack.sender(), monday).sent == 1
     assert [m.channel for m in slack.workspace.messages()] == ["C0FLOW"]
+
+
+def test_an_alert_resolved_during_quiet_hours_is_never_announced(
+    store: SqlStore, slack: Slack, policy: RoutingPolicy
+) -> None:
+    night = QuietWindow(start=time(19, 0), end=time(8, 0), weekends=True)
+    quiet = replace(policy, routes=(RouteRule(channel="C0FLOW", quiet_hours=night),))
+    evening = FakeClock(datetime(2026, 11, 17, 19, 30, tzinfo=UTC))  # 20:30 in Berlin, Tuesday
+    notify_findings(store, [unaligned("P-1"), unaligned("P-2")], quiet, evening())
+    assert drain_outbox(store, slack.sender(), evening).sent == 0  # held until 08:00
+
+    evening.now += timedelta(hours=2)  # P-1 was fixed in the tracker; P-2 still fires
+    notify_findings(store, [unaligned("P-2")], quiet, evening())
+    held = [e for e in store.outbox.entries() if e.status == "pending"]
+    assert held, "the group announcing P-2 still waits"
+
+    evening.now += timedelta(hours=1)  # now P-2 is fixed too: nothing left to announce
+    notify_findings(store, [], quiet, evening())
+    morning = FakeClock(datetime(2026, 11, 18, 7, 0, tzinfo=UTC))  # 08:00 in Berlin
+    drain_outbox(store, slack.sender(), morning)
+    assert slack.workspace.messages() == []
+    assert store.outbox.depth() == 0
+    assert {e.status for e in store.outbox.entries()} == {"withdrawn"}
