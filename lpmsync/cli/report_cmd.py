@@ -67,8 +67,10 @@ def check(
         typer.Option("--dry-run", help="Print the findings and what would be sent; write nothing."),
     ] = False,
 ) -> None:
-    """Evaluate the stored items against the rules, print the findings, and alert Slack
-    through the alert lifecycle and the outbox."""
+    """Evaluate the rules, print the findings and alert Slack (--dry-run: show, send nothing).
+
+    Alerts go through the lifecycle (fire, repeat after repeat_interval, resolve) and the outbox.
+    """
     settings = load(config, check_secrets=False)
     result = _report(settings, None)
     console.print(_findings(result.analysis.findings))
