@@ -17,7 +17,8 @@ _MENTION = re.compile(r"<(@[A-Z0-9]+|!subteam\^[A-Z0-9]+|!here|!channel|#[A-Z0-9
 
 def mrkdwn_to_text(mrkdwn: str) -> Text:
     """Slack mrkdwn → Rich text: links show their label, mentions stand out, escapes undone."""
-    plain = _LINK.sub(lambda m: f"\x00{m.group(2)}\x01", mrkdwn)
+    plain = re.sub(r"\*(<[^<>]+>)\*", r"\1", mrkdwn)  # a bold link: the link style says enough
+    plain = _LINK.sub(lambda m: f"\x00{m.group(2)}\x01", plain)
     plain = _MENTION.sub(lambda m: f"\x02{m.group(1).replace('!subteam^', '@')}\x03", plain)
     plain = plain.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     text = Text()

@@ -41,3 +41,7 @@ def test_text_fallback_when_there_are_no_blocks() -> None:
 
 def test_italic_markers_are_dropped_but_snake_case_survives() -> None:
     assert mrkdwn_to_text("_Theme:_ cx · max_age_days: 60").plain == "Theme: cx · max_age_days: 60"
+
+
+def test_bold_links_lose_their_markers() -> None:
+    assert mrkdwn_to_text("*<https://x/PORT-86|PORT-86>* Merchant").plain == "PORT-86 Merchant"
