@@ -43,7 +43,8 @@ def allocation_chart(lines: Sequence[AllocationLine]) -> bytes:
     for y, line in zip(positions, lines, strict=True):
         if line.target_share is not None:
             target, band = line.target_share * 100, line.tolerance * 100
-            axes.errorbar(target, y, xerr=band, fmt="D", color=_TARGET, capsize=4)
+            below = min(band, target)  # a share cannot go under 0%
+            axes.errorbar(target, y, xerr=[[below], [band]], fmt="D", color=_TARGET, capsize=4)
     _labels(axes, [line.name for line in lines])
     axes.set_xlabel("share of active work (%); ◆ target ± tolerance")
     axes.set_title("Allocation against target")
