@@ -44,22 +44,6 @@ def shared_sandbox() -> Iterator[tuple[SlackWorkspace, SandboxServer]]:
         yield workspace, running
 
 
-@pytest.fixture
-def workspace(shared_sandbox: tuple[SlackWorkspace, SandboxServer]) -> SlackWorkspace:
-    workspace, server = shared_sandbox
-    workspace.reset()
-    server.log.clear()
-    server.knobs = Knobs()
-    return workspace
-
-
-@pytest.fixture
-def server(
-    shared_sandbox: tuple[SlackWorkspace, SandboxServer], workspace: SlackWorkspace
-) -> SandboxServer:
-    return shared_sandbox[1]
-
-
 def make_sender(server: SandboxServer, token: str = SANDBOX_TOKEN) -> SlackSender:
     return SlackSender(slack_client(token, base_url=slack_base_url(server.url), timeout_seconds=5))
 

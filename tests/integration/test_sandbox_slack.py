@@ -44,22 +44,6 @@ def shared_sandbox() -> Iterator[tuple[SlackWorkspace, SandboxServer]]:
 
 
 @pytest.fixture
-def workspace(shared_sandbox: tuple[SlackWorkspace, SandboxServer]) -> SlackWorkspace:
-    workspace, server = shared_sandbox
-    workspace.reset()
-    server.log.clear()
-    server.knobs = Knobs()
-    return workspace
-
-
-@pytest.fixture
-def server(
-    shared_sandbox: tuple[SlackWorkspace, SandboxServer], workspace: SlackWorkspace
-) -> SandboxServer:
-    return shared_sandbox[1]
-
-
-@pytest.fixture
 def client(server: SandboxServer) -> WebClient:
     return WebClient(
         token=SANDBOX_TOKEN, base_url=slack_base_url(server.url), timeout=5, retry_handlers=[]

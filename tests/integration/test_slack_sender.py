@@ -48,22 +48,6 @@ def shared_sandbox() -> Iterator[tuple[SlackWorkspace, SandboxServer]]:
 
 
 @pytest.fixture
-def workspace(shared_sandbox: tuple[SlackWorkspace, SandboxServer]) -> SlackWorkspace:
-    workspace, server = shared_sandbox
-    workspace.reset()
-    server.log.clear()
-    server.knobs = Knobs()
-    return workspace
-
-
-@pytest.fixture
-def server(
-    shared_sandbox: tuple[SlackWorkspace, SandboxServer], workspace: SlackWorkspace
-) -> SandboxServer:
-    return shared_sandbox[1]
-
-
-@pytest.fixture
 def sender(server: SandboxServer) -> SlackSender:
     client = slack_client(SANDBOX_TOKEN, base_url=slack_base_url(server.url), timeout_seconds=5)
     return SlackSender(client)
