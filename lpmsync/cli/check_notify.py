@@ -32,10 +32,19 @@ def notify_check(
     sender = None if dry_run else build_slack_sender(settings)
     store = open_configured_store(settings)
     try:
-        outcome = notify_findings(store, findings, policy, now, dry_run=dry_run)
         if sender is None:
-            _show(outcome)
+            _show(notify_findings(store, findings, policy, now, dry_run=True))
             return
+        # Recorded like the scheduler's check step, so `lpmsync status` shows CronJob runs too.
+        run_id = store.runs.start("check", None, now)
+        outcome = notify_findings(store, findings, policy, now)
+        stats = {
+            "findings": len(findings),
+            "firing": outcome.firing,
+            "resolved": outcome.resolved,
+            "enqueued": outcome.enqueued,
+        }
+        store.runs.finish(run_id, utc_now(), "ok", stats)
         _summary(outcome)
         sent = drain_outbox(
             store, sender, utc_now, max_attempts=slack.max_attempts, sleep=time.sleep

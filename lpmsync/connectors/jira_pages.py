@@ -69,8 +69,7 @@ class PageBuilder:
             if mapped.item is not None:
                 items.append(mapped.item)
                 history.extend(mapped.history)
-            elif mapped.skipped is not None:
-                log.info("skipping %s: %s", mapped.key, mapped.skipped.reason)
+            elif mapped.skipped is not None:  # logged once, with the run, by the sync service
                 skipped.append(mapped.skipped)
         for key, reason in sorted(batch.errors.items()):
             self._errors.add(key)

@@ -13,6 +13,7 @@ from slack_sdk.models.blocks import Block
 from lpmsync.domain.model import UNMAPPED
 from lpmsync.sandbox.slack import SANDBOX_TOKEN
 from lpmsync.store import open_store
+from lpmsync.store.runs import RunRecord
 from tests.e2e.cli_helpers import run_cli
 from tests.integration.notify_support import (
     Slack,
@@ -136,3 +137,14 @@ def test_check_dry_run_shows_what_would_be_sent_then_check_sends_it(
     assert again.returncode == 0, again.stderr
     assert "0 new messages in the outbox" in again.stdout
     assert len(slack.workspace.messages()) == len(posted)
+    runs = _check_runs(config)
+    assert [run.status for run in runs] == ["ok", "ok"]  # the dry run records nothing
+    assert runs[0].stats["enqueued"] == 0 and runs[1].stats["enqueued"] > 0
+
+
+def _check_runs(config: Path) -> list[RunRecord]:
+    store = open_store(f"sqlite:///{config.parent / 'lpmsync.db'}")
+    try:
+        return store.runs.recent(job="check")
+    finally:
+        store.close()
