@@ -10,7 +10,7 @@ from datetime import datetime
 import typer
 
 from lpmsync.bootstrap import build_slack_sender, open_configured_store
-from lpmsync.cli.common import console
+from lpmsync.cli.common import console, print_send
 from lpmsync.cli.slack_view import render_message
 from lpmsync.domain.alerts import MessageKind, OutgoingMessage
 from lpmsync.domain.findings import Finding
@@ -51,11 +51,7 @@ def notify_check(
         )
     finally:
         store.close()
-    console.print(
-        f"send: {sent.sent} sent, {sent.failed} failed, {sent.pending} pending"
-        + (f" (stopped: {sent.stopped})" if sent.stopped else ""),
-        highlight=False,
-    )
+    print_send(sent)
     if sent.status != "ok":
         raise typer.Exit(1)
 

@@ -12,6 +12,7 @@ from rich.console import Console
 
 from lpmsync.errors import ConfigError, LpmsyncError
 from lpmsync.logs import register_secret_env_vars, register_secrets
+from lpmsync.services.send import SendSummary
 from lpmsync.settings import JiraSource, Settings, load_settings
 
 EXIT_CONFIG = 2
@@ -47,6 +48,11 @@ def register_configured_secrets(settings: Settings) -> None:
             email = os.environ.get(source.email_env, "")
             pair = f"{email}:{os.environ.get(source.token_env, '')}"
             register_secrets([base64.b64encode(pair.encode()).decode()])
+
+
+def print_send(summary: SendSummary) -> None:
+    """The outcome of a drain as one line, whatever the width: CronJob logs are read by grep."""
+    console.print(f"send: {summary.line()}", highlight=False, soft_wrap=True)
 
 
 def run_guarded(app: typer.Typer) -> int:  # noqa: PLR0911 (one exit code per error kind)

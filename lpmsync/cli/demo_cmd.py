@@ -22,7 +22,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from lpmsync.bootstrap import build_connectors, build_slack_sender, open_configured_store
-from lpmsync.cli.common import console, load
+from lpmsync.cli.common import console, load, print_send
 from lpmsync.cli.slack_view import render_message
 from lpmsync.cli.sync_cmd import summary_table
 from lpmsync.sandbox.serve import RunningSandbox, start_sandbox
@@ -31,7 +31,7 @@ from lpmsync.services.clock import Clock
 from lpmsync.services.digest import plan_digest, publish_digest, write_preview
 from lpmsync.services.notify import notify_findings, routing_policy
 from lpmsync.services.report import build_report
-from lpmsync.services.send import SendSummary, drain_outbox
+from lpmsync.services.send import drain_outbox
 from lpmsync.services.sync import sync_sources
 from lpmsync.settings import AzureDevOpsSource, JiraSource, Settings
 from lpmsync.store import SqlStore
@@ -123,12 +123,12 @@ def _run(
     sender = build_slack_sender(settings, environ)
     outcome = notify_findings(store, report.analysis.findings, routing_policy(settings), clock())
     console.print(f"alerts: {outcome.firing} firing; {outcome.enqueued} messages queued")
-    _sent(drain_outbox(store, sender, clock, sleep=time.sleep))
+    print_send(drain_outbox(store, sender, clock, sleep=time.sleep))
     console.rule("[bold]3. digest[/]: the weekly alignment digest with charts")
     plan = plan_digest(store, settings, clock())
     written = write_preview(plan, out / "digest")
     publish_digest(store, plan, clock())
-    _sent(drain_outbox(store, sender, clock, sleep=time.sleep))
+    print_send(drain_outbox(store, sender, clock, sleep=time.sleep))
     console.print(f"digest preview: {', '.join(str(p) for p in written)}", highlight=False)
 
 
@@ -139,13 +139,6 @@ def _findings_table(by_rule: Counter[str]) -> Table:
     for rule, count in sorted(by_rule.items()):
         table.add_row(rule, str(count))
     return table
-
-
-def _sent(summary: SendSummary) -> None:
-    console.print(
-        f"send: {summary.sent} sent, {summary.failed} failed, {summary.pending} pending",
-        highlight=False,
-    )
 
 
 def _intro(sandbox: RunningSandbox) -> None:

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from lpmsync.bootstrap import build_slack_sender, open_configured_store
-from lpmsync.cli.common import ConfigOption, console, load
+from lpmsync.cli.common import ConfigOption, console, load, print_send
 from lpmsync.domain.alerts import MessageKind
 from lpmsync.services.clock import utc_now
 from lpmsync.services.digest import DigestPlan, plan_digest, publish_digest, write_preview
@@ -72,11 +72,7 @@ def _publish(settings: Settings, out: Path | None) -> None:
         )
     finally:
         store.close()
-    console.print(
-        f"send: {summary.sent} sent, {summary.failed} failed, {summary.pending} pending"
-        + (f" (stopped: {summary.stopped})" if summary.stopped else ""),
-        highlight=False,
-    )
+    print_send(summary)
     if summary.status != "ok":
         raise typer.Exit(1)
 

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from lpmsync.bootstrap import build_slack_sender, open_configured_store
-from lpmsync.cli.common import ConfigOption, console, load
+from lpmsync.cli.common import ConfigOption, console, load, print_send
 from lpmsync.errors import ConfigError
 from lpmsync.notify.slack import SlackSender
 from lpmsync.services.clock import utc_now
@@ -52,13 +52,7 @@ def send(
 
 
 def _report(summary: SendSummary, store: SqlStore) -> None:
-    console.print(
-        f"send: {summary.sent} sent, {summary.retried} to retry, {summary.failed} failed, "
-        f"{summary.pending} pending"
-        + (f" (stopped: {summary.stopped})" if summary.stopped else ""),
-        highlight=False,
-        soft_wrap=True,  # one line, whatever the width: CronJob logs are read by grep
-    )
+    print_send(summary)
     if summary.failed:
         table = Table(title="recent failures", title_justify="left")
         for column in ("message", "channel", "code", "error"):

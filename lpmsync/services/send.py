@@ -71,6 +71,12 @@ class SendSummary:
             return "partial" if self.sent else "failed"
         return "ok"
 
+    def line(self) -> str:
+        """One line for people and log greps: `3 sent, 1 to retry, 0 failed, 2 pending`."""
+        stopped = f" (stopped: {self.stopped})" if self.stopped else ""
+        counts = f"{self.sent} sent, {self.retried} to retry, {self.failed} failed"
+        return f"{counts}, {self.pending} pending{stopped}"
+
     def stats(self) -> dict[str, JsonValue]:
         return {
             "sent": self.sent,
@@ -112,14 +118,7 @@ def drain_outbox(
         summary.pending = store.outbox.depth()
         error = "; ".join(summary.errors[:3]) or None
         store.runs.finish(run_id, clock(), summary.status, summary.stats(), error)
-    log.info(
-        "send: %d sent, %d to retry, %d failed, %d pending%s",
-        summary.sent,
-        summary.retried,
-        summary.failed,
-        summary.pending,
-        f" (stopped: {summary.stopped})" if summary.stopped else "",
-    )
+    log.info("send: %s", summary.line())
     return summary
 
 
