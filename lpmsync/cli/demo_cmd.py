@@ -52,29 +52,21 @@ def demo(
     # report them, so the per-item warnings would only be noise here.
     logging.getLogger().setLevel(logging.ERROR)
     with start_sandbox(seed=seed) as sandbox:
-        environ = {**os.environ, **sandbox.credentials()}
-        settings = _pointed_at(load_for_demo(config, environ), sandbox, out)
+        # This process is the demo's own: the sandbox's fixed credentials (not secrets) go in the
+        # variables the demo config names, like an operator's exported secrets would.
+        os.environ.update(sandbox.credentials())
+        settings = _pointed_at(load(config), sandbox, out)
         clock = _demo_clock(sandbox.portfolio.now)
         _intro(sandbox)
         store = _fresh_store(settings, out)
         try:
-            _run(settings, store, environ, clock, out)
+            _run(settings, store, clock, out)
         finally:
             store.close()
         workspace = sandbox.slack_workspace
         assert isinstance(workspace, SlackWorkspace), "the sandbox Slack server did not start"
         _show_slack(workspace, out)
     _outro(out, time.monotonic() - started)
-
-
-def load_for_demo(config: Path, environ: dict[str, str]) -> Settings:
-    saved = dict(os.environ)
-    os.environ.update(environ)  # the sandbox's credentials, in the variables the config names
-    try:
-        return load(config)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 def _pointed_at(settings: Settings, sandbox: RunningSandbox, out: Path) -> Settings:
@@ -107,10 +99,8 @@ def _fresh_store(settings: Settings, out: Path) -> SqlStore:
     return open_configured_store(settings)
 
 
-def _run(
-    settings: Settings, store: SqlStore, environ: dict[str, str], clock: Clock, out: Path
-) -> None:
-    connectors = build_connectors(settings, environ=environ)
+def _run(settings: Settings, store: SqlStore, clock: Clock, out: Path) -> None:
+    connectors = build_connectors(settings)
     try:
         console.rule("[bold]1. sync[/]: the trackers into the store")
         console.print(summary_table(sync_sources(store, connectors, clock)))
@@ -120,7 +110,7 @@ def _run(
     console.rule("[bold]2. check[/]: findings → alerts → outbox → Slack")
     report = build_report(settings, store.items, clock)
     console.print(_findings_table(Counter(f.rule for f in report.analysis.findings)))
-    sender = build_slack_sender(settings, environ)
+    sender = build_slack_sender(settings)
     outcome = notify_findings(store, report.analysis.findings, routing_policy(settings), clock())
     console.print(f"alerts: {outcome.firing} firing; {outcome.enqueued} messages queued")
     print_send(drain_outbox(store, sender, clock, sleep=time.sleep))
