@@ -1,41 +1,78 @@
-# One command each on a fresh machine with Python 3.11+ and make: every target below
-# creates .venv and installs what it needs when it is missing or out of date.
-PYTHON ?= python3
-VENV   := .venv
-BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+# One command each on a fresh machine with Python 3.11+ and make: every target sets .venv up
+# from uv.lock when it is missing or out of date. uv comes from PATH, or is installed with pip
+# into .venv-bootstrap the first time.
+PYTHON      ?= python3
+VENV        := .venv
+BIN         := $(VENV)/bin
+BOOTSTRAP   := .venv-bootstrap
+UV          ?= $(shell command -v uv 2>/dev/null || echo $(BOOTSTRAP)/bin/uv)
+UV_SPEC     ?= uv>=0.9,<1
+RUNTIME     := $(VENV)/.installed-runtime
+DEV         := $(VENV)/.installed-dev
 PYTEST_ARGS ?=
+DEMO_ARGS   ?=
 
-.PHONY: demo test lint typecheck contracts unit bench clean
+# uv's own environment variables (UV_INDEX_URL, UV_CACHE_DIR, UV_OFFLINE, ...) pass through.
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
+export UV_PYTHON := $(PYTHON)
 
-$(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
-	  { echo "lpmsync needs Python 3.11 or newer (found $$($(PYTHON) --version))"; exit 1; }
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	@touch $(STAMP)
+PYTHON_CHECK = @$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+  { echo "lpmsync needs Python 3.11 or newer (found $$($(PYTHON) --version 2>&1))"; exit 1; }
 
-demo: $(STAMP)
-	$(BIN)/lpmsync demo --out demo-out
+.PHONY: demo test lint typecheck contracts unit bench lock build clean
 
-lint: $(STAMP)
+# uv without uv: pip puts its single binary in .venv-bootstrap/bin (no venv needed); where the
+# system Python has no pip, a venv brings one.
+$(BOOTSTRAP)/bin/uv:
+	$(PYTHON_CHECK)
+	@echo "uv is not on PATH: installing it into $(BOOTSTRAP) with pip"
+	@$(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(BOOTSTRAP) '$(UV_SPEC)' \
+	  2>/dev/null || { $(PYTHON) -m venv $(BOOTSTRAP) && \
+	  $(BOOTSTRAP)/bin/python -m pip install --quiet --disable-pip-version-check '$(UV_SPEC)'; }
+
+# The runtime alone (what `make demo` needs: the sandbox is part of the package). --inexact
+# keeps dev tools a `make test` installed; --frozen installs uv.lock exactly as it is.
+$(RUNTIME): pyproject.toml uv.lock | $(UV)
+	$(PYTHON_CHECK)
+	$(UV) sync --frozen --inexact
+	@touch $@
+
+# Runtime and dev tools, exactly the lock (--locked: fails when pyproject.toml changed and
+# uv.lock was not refreshed with `make lock`).
+$(DEV): pyproject.toml uv.lock | $(UV)
+	$(PYTHON_CHECK)
+	$(UV) sync --locked --extra dev
+	@touch $@ $(RUNTIME)
+
+demo: $(RUNTIME)
+	$(BIN)/lpmsync demo --out demo-out $(DEMO_ARGS)
+
+lint: $(DEV)
 	$(BIN)/ruff check lpmsync tests benchmarks
 	$(BIN)/ruff format --check lpmsync tests benchmarks
 
-typecheck: $(STAMP)
+typecheck: $(DEV)
 	$(BIN)/mypy lpmsync
 
-contracts: $(STAMP)
+contracts: $(DEV)
 	$(BIN)/lint-imports
 
-unit: $(STAMP)
+unit: $(DEV)
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 test: lint typecheck contracts unit
 
-bench: $(STAMP)
+bench: $(DEV)
 	$(BIN)/python -m benchmarks
 
+# Re-resolve uv.lock from pyproject.toml's ranges (after adding or changing a dependency);
+# without a network it resolves from uv's cache.
+lock: | $(UV)
+	$(UV) lock || $(UV) lock --offline
+
+# The sdist and wheel into dist/, as published.
+build: | $(UV)
+	$(UV) build
+
 clean:
-	rm -rf $(VENV) demo-out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(BOOTSTRAP) demo-out dist .pytest_cache .mypy_cache .ruff_cache
