@@ -14,7 +14,7 @@ from lpmsync.sandbox.http import Knobs, SandboxServer
 from lpmsync.sandbox.serve import SANDBOX_EMAIL, SANDBOX_TOKEN
 from lpmsync.settings import AzureDevOpsSource, JiraSource, load_settings
 
-DEMO_CONFIG = Path(__file__).parents[1] / "config" / "demo.yaml"
+DEMO_CONFIG = Path(__file__).parents[1] / "lpmsync" / "sandbox" / "demo.yaml"
 # The same fixed credentials as `lpmsync sandbox serve`, so in-process and external rigs agree.
 EMAIL, TOKEN, PAT = SANDBOX_EMAIL, SANDBOX_TOKEN, SANDBOX_TOKEN
 ENVIRON = {

@@ -1,8 +1,10 @@
 """`lpmsync demo` (`make demo`): the whole product against the bundled sandbox, in one command.
 
 It starts loopback fakes of Jira Cloud, Azure DevOps and Slack seeded with the sample portfolio,
-points `config/demo.yaml` at them, then runs what the service runs: sync → check → send, and the
-weekly digest. The clock is the sample portfolio's own "now", so the output is the same every time.
+points the demo config at them, then runs what the service runs: sync → check → send, and the
+weekly digest. The config is package data (`lpmsync/sandbox/demo.yaml`), so the demo runs from
+any directory and from an installed wheel. The clock is the sample portfolio's own "now", so the
+output is the same every time.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from lpmsync.bootstrap import build_connectors, build_slack_sender, open_configu
 from lpmsync.cli.common import console, load, print_send
 from lpmsync.cli.slack_view import render_message
 from lpmsync.cli.sync_cmd import summary_table
+from lpmsync.sandbox.demo_config import demo_config_path
 from lpmsync.sandbox.serve import RunningSandbox, start_sandbox
 from lpmsync.sandbox.slack import DEFAULT_CHANNELS, SlackWorkspace
 from lpmsync.services.clock import Clock
@@ -36,14 +39,15 @@ from lpmsync.services.sync import sync_sources
 from lpmsync.settings import AzureDevOpsSource, JiraSource, Settings
 from lpmsync.store import SqlStore
 
-DEMO_CONFIG = Path("config/demo.yaml")
-
 
 def demo(
     out: Annotated[Path, typer.Option("--out", help="Where the demo writes its files.")] = Path(
         "demo-out"
     ),
-    config: Annotated[Path, typer.Option("--config", "-c", help="Demo config.")] = DEMO_CONFIG,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", help="Demo config (default: the one bundled with lpmsync)."),
+    ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Sample portfolio seed.")] = 42,
 ) -> None:
     """Run sync → check → send → digest against the bundled sandbox (no credentials needed)."""
@@ -55,7 +59,7 @@ def demo(
         # This process is the demo's own: the sandbox's fixed credentials (not secrets) go in the
         # variables the demo config names, like an operator's exported secrets would.
         os.environ.update(sandbox.credentials())
-        settings = _pointed_at(load(config), sandbox, out)
+        settings = _pointed_at(_demo_settings(config), sandbox, out)
         clock = _demo_clock(sandbox.portfolio.now)
         _intro(sandbox)
         store = _fresh_store(settings, out)
@@ -67,6 +71,13 @@ def demo(
         assert isinstance(workspace, SlackWorkspace), "the sandbox Slack server did not start"
         _show_slack(workspace, out)
     _outro(out, time.monotonic() - started)
+
+
+def _demo_settings(config: Path | None) -> Settings:
+    if config is not None:
+        return load(config)
+    with demo_config_path() as bundled:
+        return load(bundled)
 
 
 def _pointed_at(settings: Settings, sandbox: RunningSandbox, out: Path) -> Settings:

@@ -32,7 +32,7 @@ def serve(
         int,
         typer.Option(
             help="First port: Jira Cloud P, Jira DC P+1, Azure DevOps P+2, Slack P+3 "
-            "(0: free ports). config/demo.yaml expects 18080.",
+            "(0: free ports). The bundled demo.yaml expects 18080.",
             min=0,
             max=65532,
         ),
@@ -67,7 +67,7 @@ def _describe(sandbox: RunningSandbox, startup_seconds: float) -> None:
     for name, value in sandbox.credentials().items():
         typer.echo(f"  export {name}={value}")
     typer.echo("")
-    typer.echo("Config snippet (a complete demo config: config/demo.yaml with --port 18080):")
+    typer.echo("Config snippet (the bundled demo.yaml uses --port 18080):")
     for line in sandbox.config_snippet().splitlines():
         typer.echo(f"  {line}")
     typer.echo("")

@@ -1,6 +1,6 @@
 """The deliberate cases: a small, fixed cast of epics and features that break each rule once.
 
-They are planned first, against the limits in config/demo.yaml (Reviewing/Analyzing age 60 days,
+They are planned first, against the limits in demo.yaml (Reviewing/Analyzing age 60 days,
 Ready 90, Implementing 150, stale after 30 days, Analyzing `min` 3, Implementing epics at most 12).
 The aggregate rules come from the filler's proportions instead (see generator_filler): allocation
 drift (Platform far over its share, Market Growth far under) and the WIP breach in Implementing;

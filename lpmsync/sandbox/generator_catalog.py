@@ -1,5 +1,5 @@
 """The sample portfolio's vocabulary: value streams, strategic themes, trackers' status names,
-people and words for titles. Shared by the generator, the personalities and config/demo.yaml.
+people and words for titles. Shared by the generator, the personalities and demo.yaml.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ ADO_STATES = {
     PARKED: "On Hold",
 }
 JIRA_MAPPING = {status: state for state, status in JIRA_STATUSES.items() if state != PARKED}
-"""Tracker status -> portfolio state, as config/demo.yaml maps it ("Parked" stays unmapped)."""
+"""Tracker status -> portfolio state, as demo.yaml maps it ("Parked" stays unmapped)."""
 ADO_MAPPING = {status: state for state, status in ADO_STATES.items() if state != PARKED}
 
 JIRA_CLOUD = Flavor("PORT", JIRA_STATUSES, 10000, jira_keys=True, theme_labels_are_tags=False)

@@ -24,7 +24,7 @@ from lpmsync.sandbox.generator_drafts import (
 )
 
 HEALTHY_AGE_DAYS = {"Reviewing": 45.0, "Analyzing": 45.0, "Ready": 75.0, "Implementing": 120.0}
-"""Longest time a healthy item has been in its state; config/demo.yaml's max_age_days are above."""
+"""Longest time a healthy item has been in its state; demo.yaml's max_age_days are above."""
 RECENT_UPDATE_DAYS = 20.0
 """Healthy active items were updated within this many days (demo stale_after_days is 30)."""
 HISTORY_DAYS = (150.0, 200.0)

@@ -19,7 +19,7 @@ DEMO_BASE_URLS = {
     "ENT": "http://127.0.0.1:18081",
     "Contoso": "http://127.0.0.1:18082/contoso",
 }
-"""Where config/demo.yaml expects each sample project's tracker (for item URLs)."""
+"""Where demo.yaml expects each sample project's tracker (for item URLs)."""
 
 
 def work_items(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib.metadata import version
 from pathlib import Path
 
 from lpmsync import __version__
@@ -16,9 +17,11 @@ SECRETS = {
 }
 
 
-def test_version() -> None:
+def test_version_is_the_package_metadata_on_one_line() -> None:
     result = run_cli("--version")
-    assert result.returncode == 0 and result.stdout.strip() == f"lpmsync {__version__}"
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"lpmsync {version('lpmsync')}\n"
+    assert __version__ == version("lpmsync") != "0+unknown"
 
 
 def test_validate_prints_a_summary() -> None:

@@ -1,5 +1,5 @@
 """`lpmsync sandbox serve` and start_sandbox: every personality up on loopback, in a fixed port
-order, with credentials and a config snippet that lpmsync accepts; config/demo.yaml matches."""
+order, with credentials and a config snippet that lpmsync accepts; the bundled demo.yaml matches."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from lpmsync.cli.sandbox_cmd import READY_LINE
 from lpmsync.sandbox.serve import PORT_ORDER, SANDBOX_EMAIL, SANDBOX_TOKEN, start_sandbox
 from lpmsync.settings import load_settings
 
-DEMO = Path(__file__).resolve().parents[2] / "config" / "demo.yaml"
+DEMO = Path(__file__).resolve().parents[2] / "lpmsync" / "sandbox" / "demo.yaml"
 WAIT_SECONDS = 30.0
 
 

@@ -1,4 +1,4 @@
-"""The sandbox's sample portfolio, analysed with config/demo.yaml, breaks every rule.
+"""The sandbox's sample portfolio, analysed with the bundled demo.yaml, breaks every rule.
 
 The generator plants a deliberate case of each rule (`SamplePortfolio.cases`); the analysis must
 find each one: as the finding's subject, or named in its evidence (the waiting item of a WSJF
@@ -20,7 +20,7 @@ from lpmsync.sandbox.dataset import Dataset
 from lpmsync.sandbox.generator import DEFAULT_NOW, SamplePortfolio, generate
 from lpmsync.settings import load_settings, to_policy
 
-DEMO = Path(__file__).resolve().parents[2] / "config" / "demo.yaml"
+DEMO = Path(__file__).resolve().parents[2] / "lpmsync" / "sandbox" / "demo.yaml"
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """The sample portfolio: deterministic, sized as asked, realistic, and breaking every rule of
-config/demo.yaml on purpose. The rule conditions are checked on the raw data here, independently
-of the analysis code."""
+the bundled demo.yaml on purpose. The rule conditions are checked on the raw data here,
+independently of the analysis code."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from lpmsync.sandbox.generator_catalog import (
 from lpmsync.settings import load_settings
 from lpmsync.settings.policy import to_policy
 
-DEMO = Path(__file__).resolve().parents[2] / "config" / "demo.yaml"
+DEMO = Path(__file__).resolve().parents[2] / "lpmsync" / "sandbox" / "demo.yaml"
 THEME_OF = {theme.name: theme.key for theme in THEMES}
 THEME_OF |= {theme.label: theme.key for theme in THEMES} | {
     theme.tag: theme.key for theme in THEMES
