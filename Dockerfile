@@ -1,35 +1,40 @@
 # syntax=docker/dockerfile:1
 # lpmsync as one container: `lpmsync run` (schedule, health and metrics) by default; any other
-# command works too, e.g. `docker run IMAGE sync` for a Kubernetes CronJob. See docs/deploy.md.
+# command works too, e.g. `docker run IMAGE sync` for a Kubernetes CronJob, or `docker run IMAGE
+# demo` for the whole product against the bundled sandbox. See docs/deploy.md.
 
-# --- build: the lpmsync wheel and every dependency's, with the PostgreSQL extra ---------------
+# --- build: a venv holding exactly uv.lock's runtime packages, the PostgreSQL extra, lpmsync ---
 FROM python:3.12-slim AS build
 ENV PIP_NO_CACHE_DIR=1 \
-    PIP_DISABLE_PIP_VERSION_CHECK=1
-WORKDIR /src
-COPY pyproject.toml README.md ./
-COPY lpmsync ./lpmsync
-# The same install the README documents (pip install '.[postgres]'), as wheels for the next stage.
-RUN pip wheel --wheel-dir /wheels '.[postgres]'
-
-# --- runtime: the wheels installed, no compiler, no sources, a non-root user ------------------
-FROM python:3.12-slim
-ENV PYTHONDONTWRITEBYTECODE=1 \
-    PYTHONUNBUFFERED=1 \
-    PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    UV_COMPILE_BYTECODE=1 \
+    UV_LINK_MODE=copy \
+    UV_NO_CACHE=1 \
+    UV_PYTHON_DOWNLOADS=never \
+    UV_PROJECT_ENVIRONMENT=/opt/lpmsync
+RUN pip install 'uv==0.13.9'
+WORKDIR /src
+# The dependencies from the lock file alone first: this layer is rebuilt only when it changes.
+COPY pyproject.toml uv.lock ./
+RUN uv sync --frozen --no-dev --extra postgres --no-editable --no-install-project
+COPY README.md ./
+COPY lpmsync ./lpmsync
+RUN uv sync --frozen --no-dev --extra postgres --no-editable
+
+# --- runtime: that venv on the same Python, no uv, no sources, a non-root user ----------------
+FROM python:3.12-slim
+ENV PATH=/opt/lpmsync/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
     MPLCONFIGDIR=/tmp/matplotlib \
     LPMSYNC_CONFIG=/config/lpmsync.yaml \
     LPMSYNC_STORE__DATA_DIR=/data \
     LPMSYNC_HEALTH__HOST=0.0.0.0 \
     LPMSYNC_HEALTH__PORT=9464
-# The wheels are built from this very source tree one stage up; their versions are the pins.
-# hadolint ignore=DL3013
-RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
-    pip install --no-index --find-links=/wheels 'lpmsync[postgres]' \
-    && useradd --system --uid 10001 --user-group --home-dir /data --shell /usr/sbin/nologin lpmsync \
+RUN useradd --system --uid 10001 --user-group --home-dir /data --shell /usr/sbin/nologin lpmsync \
     && mkdir -p /data /config \
     && chown lpmsync:lpmsync /data
+COPY --from=build /opt/lpmsync /opt/lpmsync
 USER 10001
 WORKDIR /data
 VOLUME ["/data"]
