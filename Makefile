@@ -7,6 +7,7 @@ BIN         := $(VENV)/bin
 BOOTSTRAP   := .venv-bootstrap
 UV          ?= $(shell command -v uv 2>/dev/null || echo $(BOOTSTRAP)/bin/uv)
 UV_SPEC     ?= uv>=0.9,<1
+BOOTSTRAP_PIP := --quiet --disable-pip-version-check --no-deps --only-binary=:all: --no-compile
 RUNTIME     := $(VENV)/.installed-runtime
 DEV         := $(VENV)/.installed-dev
 PYTEST_ARGS ?=
@@ -26,9 +27,9 @@ PYTHON_CHECK = @$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 
 $(BOOTSTRAP)/bin/uv:
 	$(PYTHON_CHECK)
 	@echo "uv is not on PATH: installing it into $(BOOTSTRAP) with pip"
-	@$(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(BOOTSTRAP) '$(UV_SPEC)' \
-	  2>/dev/null || { $(PYTHON) -m venv $(BOOTSTRAP) && \
-	  $(BOOTSTRAP)/bin/python -m pip install --quiet --disable-pip-version-check '$(UV_SPEC)'; }
+	@$(PYTHON) -m pip install $(BOOTSTRAP_PIP) --target $(BOOTSTRAP) '$(UV_SPEC)' 2>/dev/null || \
+	  { rm -rf $(BOOTSTRAP) && $(PYTHON) -m venv $(BOOTSTRAP) && \
+	    $(BOOTSTRAP)/bin/python -m pip install $(BOOTSTRAP_PIP) '$(UV_SPEC)'; }
 
 # The runtime alone (what `make demo` needs: the sandbox is part of the package). --inexact
 # keeps dev tools a `make test` installed; --frozen installs uv.lock exactly as it is.
