@@ -22,11 +22,11 @@ class ConnectorContext:
 
 def build_connector(config: SourceConfig, context: ConnectorContext) -> Connector:
     if isinstance(config, JiraSource):
-        from lpmsync.connectors.jira import JiraConnector  # noqa: PLC0415 (import cost on use)
+        from lpmsync.connectors.jira.connector import JiraConnector  # noqa: PLC0415 (import cost on use)
 
         return JiraConnector.from_config(config, context)
     if isinstance(config, AzureDevOpsSource):
-        from lpmsync.connectors.ado import AzureDevOpsConnector  # noqa: PLC0415
+        from lpmsync.connectors.azure_devops.connector import AzureDevOpsConnector  # noqa: PLC0415
 
         return AzureDevOpsConnector.from_config(config, context)
     raise TypeError(f"no connector for source kind {type(config).__name__}")

@@ -24,9 +24,9 @@ from azure.core.exceptions import DeserializationError  # what msrest raises (it
 from msrest.exceptions import ClientException
 from pydantic import SecretStr
 
-from lpmsync.connectors.ado_history import RevisionBatch, parse_revision_batch
-from lpmsync.connectors.ado_query import WINDOW, id_query
-from lpmsync.connectors.ado_transport import (
+from lpmsync.connectors.azure_devops.history import RevisionBatch, parse_revision_batch
+from lpmsync.connectors.azure_devops.query import WINDOW, id_query
+from lpmsync.connectors.azure_devops.transport import (
     MeteredBasicAuthentication,
     RequestMeter,
     TransportPolicy,

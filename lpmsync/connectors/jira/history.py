@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from lpmsync.connectors.jira_values import MalformedValueError, parse_datetime
+from lpmsync.connectors.jira.values import MalformedValueError, parse_datetime
 from lpmsync.domain.model import StateChange
 
 
