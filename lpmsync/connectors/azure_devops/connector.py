@@ -29,8 +29,8 @@ from lpmsync.connectors.azure_devops.cursor import CursorProgress, StoredCursor,
 from lpmsync.connectors.azure_devops.history import TransitionTracker, revision_fields
 from lpmsync.connectors.azure_devops.mapping import map_work_items, requested_fields, status_field
 from lpmsync.connectors.azure_devops.transport import RequestMeter
-from lpmsync.connectors.base import ordered_parallel_map
-from lpmsync.connectors.registry import ConnectorContext
+from lpmsync.connectors.context import ConnectorContext
+from lpmsync.connectors.parallel import ordered_parallel_map
 from lpmsync.domain.model import SkippedItem, StateChange, WorkItem
 from lpmsync.domain.sync import Cursor, SyncPage, SyncRequest
 from lpmsync.errors import TransientConnectorError

@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from lpmsync.connectors.context import ConnectorContext
 from lpmsync.connectors.jira.cloud import CloudFetcher
 from lpmsync.connectors.jira.cursor import Mode, Plan, fingerprint, make_plan
 from lpmsync.connectors.jira.dc import DataCenterFetcher
@@ -22,7 +23,6 @@ from lpmsync.connectors.jira.http import JiraAuth, JiraHttp
 from lpmsync.connectors.jira.jql import reading
 from lpmsync.connectors.jira.mapping import FieldIds, MappingConfig
 from lpmsync.connectors.jira.pages import PageBuilder
-from lpmsync.connectors.registry import ConnectorContext
 from lpmsync.connectors.retry import RetryableError, RetryPolicy
 from lpmsync.domain.sync import SyncPage, SyncRequest
 from lpmsync.errors import ConfigError, FatalConnectorError
