@@ -9,7 +9,7 @@ from typing import Any
 from jira import JIRA
 
 from benchmarks.sandbox_rig import EMAIL, PAT, TOKEN
-from lpmsync.connectors.jira_mapping import SYSTEM_FIELDS
+from lpmsync.connectors.jira.mapping import SYSTEM_FIELDS
 
 # The fields lpmsync's own bulk fetch asks for, so both sides transfer the same data.
 JIRA_FIELDS = [

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from difflib import get_close_matches
+from typing import TYPE_CHECKING
 
 from lpmsync.connectors.base import Connector
 from lpmsync.connectors.registry import ConnectorContext, build_connector
 from lpmsync.errors import ConfigError
-from lpmsync.notify.slack import SlackSender, slack_client
 from lpmsync.settings import Settings, read_secret
 from lpmsync.store import SqlStore, open_store
+
+if TYPE_CHECKING:  # slack_sdk is imported by the commands that send (start-up time)
+    from lpmsync.notify.slack import SlackSender
 
 
 def open_configured_store(settings: Settings, *, upgrade: bool = True) -> SqlStore:
@@ -39,6 +42,8 @@ def build_connectors(
 
 def build_slack_sender(settings: Settings, environ: Mapping[str, str] | None = None) -> SlackSender:
     """The Slack sender for `notify.slack`; the bot token is read from its environment variable."""
+    from lpmsync.notify.slack import SlackSender, slack_client  # noqa: PLC0415 (start-up time)
+
     slack = settings.notify.slack
     if slack is None:
         raise ConfigError("Slack is not configured", key="notify.slack")

@@ -8,41 +8,34 @@ from typing import Annotated
 import typer
 
 from lpmsync import __version__
-from lpmsync.cli import (
-    config_cmd,
-    db_cmd,
-    demo_cmd,
-    digest_cmd,
-    report_cmd,
-    run_cmd,
-    sandbox_cmd,
-    send_cmd,
-    silence_cmd,
-    status_cmd,
-    sync_cmd,
-)
 from lpmsync.cli.common import run_guarded
+from lpmsync.cli.lazy import lazy_typer
 from lpmsync.logs import LogFormat, configure_from_cli
 
-app = typer.Typer(
+# name -> "module:attribute"; each module is imported only when its command runs (start-up time).
+COMMANDS = {
+    "config": "lpmsync.cli.config_cmd:app",
+    "db": "lpmsync.cli.db_cmd:app",
+    "sandbox": "lpmsync.cli.sandbox_cmd:app",
+    "silence": "lpmsync.cli.silence_cmd:app",
+    "sync": "lpmsync.cli.sync_cmd:sync",
+    "demo": "lpmsync.cli.demo_cmd:demo",
+    "digest": "lpmsync.cli.digest_cmd:digest",
+    "run": "lpmsync.cli.run_cmd:run",
+    "status": "lpmsync.cli.status_cmd:status",
+    "report": "lpmsync.cli.report_cmd:report",
+    "check": "lpmsync.cli.report_cmd:check",
+    "send": "lpmsync.cli.send_cmd:send",
+}
+
+app = lazy_typer(
+    COMMANDS,
     name="lpmsync",
     help="Keep a Lean portfolio aligned with strategy: sync trackers, check, tell Slack.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-app.add_typer(config_cmd.app, name="config")
-app.add_typer(db_cmd.app, name="db")
-app.add_typer(sandbox_cmd.app, name="sandbox")
-app.add_typer(silence_cmd.app, name="silence")
-app.command("sync")(sync_cmd.sync)
-app.command("demo")(demo_cmd.demo)
-app.command("digest")(digest_cmd.digest)
-app.command("run")(run_cmd.run)
-app.command("status")(status_cmd.status)
-app.command("report")(report_cmd.report)
-app.command("check")(report_cmd.check)
-app.command("send")(send_cmd.send)
 
 
 def _version(value: bool) -> None:

@@ -5,15 +5,17 @@ from __future__ import annotations
 import base64
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from lpmsync.errors import ConfigError, LpmsyncError
 from lpmsync.logs import register_secret_env_vars, register_secrets
-from lpmsync.services.send import SendSummary
-from lpmsync.settings import JiraSource, Settings, load_settings
+
+if TYPE_CHECKING:  # imported where used: `lpmsync --version` needs neither (start-up time)
+    from lpmsync.services.send import SendSummary
+    from lpmsync.settings import Settings
 
 EXIT_CONFIG = 2
 EXIT_FAILURE = 1
@@ -34,6 +36,8 @@ err_console = Console(stderr=True)
 
 def load(config: Path | None, *, check_secrets: bool = True) -> Settings:
     """Load the settings, and register every configured secret with the log redactor."""
+    from lpmsync.settings import load_settings  # noqa: PLC0415 (start-up time)
+
     settings = load_settings(config, check_secrets=check_secrets)
     register_configured_secrets(settings)
     return settings
@@ -42,6 +46,8 @@ def load(config: Path | None, *, check_secrets: bool = True) -> Settings:
 def register_configured_secrets(settings: Settings) -> None:
     """Every configured secret, and a Jira Cloud source's Basic credential as it goes on the
     wire, are redacted from the logs, whatever the variables holding them are called."""
+    from lpmsync.settings import JiraSource  # noqa: PLC0415 (start-up time)
+
     register_secret_env_vars([*settings.sources, settings.notify.slack])
     for source in settings.sources:
         if isinstance(source, JiraSource) and source.email_env:

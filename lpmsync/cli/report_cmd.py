@@ -13,7 +13,6 @@ from rich.table import Table
 from rich.text import Text
 
 from lpmsync.bootstrap import open_configured_store
-from lpmsync.cli.check_notify import notify_check
 from lpmsync.cli.common import ConfigOption, console, load
 from lpmsync.domain.findings import Finding
 from lpmsync.domain.report import Analysis
@@ -71,6 +70,8 @@ def check(
 
     Alerts go through the lifecycle (fire, repeat after repeat_interval, resolve) and the outbox.
     """
+    from lpmsync.cli.check_notify import notify_check  # noqa: PLC0415 (Slack: start-up of report)
+
     settings = load(config, check_secrets=False)
     result = _report(settings, None)
     console.print(_findings(result.analysis.findings))

@@ -16,10 +16,11 @@ from types import ModuleType
 
 import yaml
 
-from lpmsync.sandbox import jira_cloud, jira_dc
 from lpmsync.sandbox.generator import DEFAULT_NOW, SamplePortfolio, generate
 from lpmsync.sandbox.generator_catalog import ADO_MAPPING, JIRA_MAPPING
 from lpmsync.sandbox.http import Knobs, Router, SandboxServer
+from lpmsync.sandbox.jira import cloud as jira_cloud
+from lpmsync.sandbox.jira import dc as jira_dc
 
 SANDBOX_EMAIL = "portfolio-bot@acme.example"
 SANDBOX_TOKEN = "sandbox-token"
@@ -134,7 +135,7 @@ def _optional(module: str) -> ModuleType | None:
 
 
 def _start_ado(sandbox: RunningSandbox, port: int, knobs: Knobs) -> Personality | None:
-    ado = _optional("lpmsync.sandbox.ado")
+    ado = _optional("lpmsync.sandbox.azure_devops.routes")
     if ado is None:
         return None
     portfolio = sandbox.portfolio

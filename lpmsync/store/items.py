@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, delete, func, select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from lpmsync.domain.model import ItemRef, Level, StateChange, WorkItem, WsjfInputs
 from lpmsync.domain.sync import Cursor, PageOutcome, SyncPage
+from lpmsync.store import bulk
 from lpmsync.store.schema import cursors, items, state_changes
 
 _CHUNK = 500  # rows per statement: keeps SQLite under its variable limit
@@ -25,6 +25,7 @@ def _chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]
 
 
 def item_to_row(item: WorkItem, synced_at: datetime) -> dict[str, Any]:
+    """The one place an item becomes a row (the write path and the content hash both use it)."""
     row: dict[str, Any] = {
         "source": item.source,
         "key": item.key,
@@ -53,8 +54,8 @@ def item_to_row(item: WorkItem, synced_at: datetime) -> dict[str, Any]:
             "job_size": item.wsjf.job_size,
         },
     }
-    canonical = json.dumps(row, sort_keys=True, default=str).encode()
-    row["content_hash"] = hashlib.sha256(canonical).hexdigest()
+    # Compact canonical encoding: the keys in the fixed order above, datetimes as ISO 8601.
+    row["content_hash"] = hashlib.sha256(orjson.dumps(row)).hexdigest()
     row["synced_at"] = synced_at
     return row
 
@@ -152,13 +153,7 @@ class ItemRepository:
             for row in rows
             if existing.get((row["source"], row["key"])) not in (None, row["content_hash"])
         )
-        # One statement, many parameter sets: compiled once and cached, unlike a multi-VALUES
-        # insert, which SQLAlchemy compiles afresh for every chunk.
-        statement = _insert_for(conn)(items)
-        updates = {c.name: statement.excluded[c.name] for c in items.columns if not c.primary_key}
-        conn.execute(
-            statement.on_conflict_do_update(index_elements=["source", "key"], set_=updates), rows
-        )
+        bulk.upsert(conn, items, rows, ("source", "key"))
         return added, changed
 
     def _insert_history(self, conn: Connection, history: Sequence[StateChange]) -> None:
@@ -174,7 +169,7 @@ class ItemRepository:
             }
             for c in history
         ]
-        conn.execute(_insert_for(conn)(state_changes).on_conflict_do_nothing(), rows)
+        bulk.upsert(conn, state_changes, rows, (), update=False)
 
     def _remove_out_of_scope(
         self, conn: Connection, source: str, scope: frozenset[str] | None
@@ -212,4 +207,10 @@ class ItemRepository:
 
 def _insert_for(conn: Connection) -> Any:
     """The dialect's INSERT with ON CONFLICT support (SQLite and PostgreSQL both have it)."""
-    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert  # noqa: PLC0415 (start-up time)
+
+        return insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert  # noqa: PLC0415
+
+    return sqlite_insert

@@ -12,7 +12,7 @@ from lpmsync.errors import StoreError
 from lpmsync.store.alerts import AlertRepository
 from lpmsync.store.items import ItemRepository
 from lpmsync.store.locks import locks_for
-from lpmsync.store.migrate import upgrade_to_head
+from lpmsync.store.migrate_check import at_head
 from lpmsync.store.outbox import OutboxRepository
 from lpmsync.store.runs import RunRepository
 from lpmsync.store.silences import SilenceRepository
@@ -38,6 +38,10 @@ class SqlStore:
 
     def upgrade(self) -> list[str]:
         """Bring the schema to the newest migration; returns the revisions applied."""
+        if at_head(self.engine):  # the usual case, answered without importing alembic
+            return []
+        from lpmsync.store.migrate import upgrade_to_head  # noqa: PLC0415 (alembic: start-up time)
+
         try:
             with self.locks.migration():  # replicas starting together migrate one at a time
                 return upgrade_to_head(self.engine)

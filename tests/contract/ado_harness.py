@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lpmsync.connectors.ado import AzureDevOpsConnector
+from lpmsync.connectors.azure_devops.connector import AzureDevOpsConnector
 from lpmsync.connectors.registry import ConnectorContext
 from lpmsync.domain.sync import Cursor, SyncPage, SyncRequest
 from lpmsync.settings import AzureDevOpsSource

@@ -9,7 +9,7 @@ from typing import Any
 
 import responses
 
-from lpmsync.connectors.jira import JiraConnector
+from lpmsync.connectors.jira.connector import JiraConnector
 from lpmsync.connectors.registry import ConnectorContext
 from lpmsync.domain.model import StateChange, WorkItem
 from lpmsync.domain.sync import Cursor, SyncPage, SyncRequest

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 import responses
 
-from lpmsync.connectors.ado_mapping import requested_fields
+from lpmsync.connectors.azure_devops.mapping import requested_fields
 from lpmsync.domain.findings import JsonValue
 from lpmsync.domain.model import StateChange
 from lpmsync.domain.sync import Cursor, SyncPage

@@ -15,7 +15,7 @@ import pytest
 import requests
 import responses
 
-from lpmsync.connectors.ado import AzureDevOpsConnector
+from lpmsync.connectors.azure_devops.connector import AzureDevOpsConnector
 from lpmsync.connectors.registry import ConnectorContext, build_connector
 from lpmsync.domain.sync import SyncRequest
 from lpmsync.errors import ConfigError, FatalConnectorError, TransientConnectorError
@@ -167,7 +167,7 @@ def test_discovery_is_cached_in_the_data_dir(boards: FakeBoards, tmp_path: Path)
 _CHILD = """
 import os, sys
 from pathlib import Path
-from lpmsync.connectors.ado import AzureDevOpsConnector
+from lpmsync.connectors.azure_devops.connector import AzureDevOpsConnector
 from lpmsync.connectors.registry import ConnectorContext
 from tests.contract.ado_harness import make_config
 data = Path(sys.argv[1])

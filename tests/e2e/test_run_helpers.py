@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lpmsync.sandbox.ado import build_router as ado_router
+from lpmsync.sandbox.azure_devops.routes import build_router as ado_router
 from lpmsync.sandbox.generator import SamplePortfolio, generate
 from lpmsync.sandbox.generator_catalog import ADO_MAPPING, JIRA_MAPPING
 from lpmsync.sandbox.http import Handler, Request, Response, Router, SandboxServer
-from lpmsync.sandbox.jira_cloud import build_router as jira_cloud_router
+from lpmsync.sandbox.jira.cloud import build_router as jira_cloud_router
 from lpmsync.sandbox.slack import SANDBOX_TOKEN, SlackWorkspace, slack_base_url
 
 ADO_PAT = "ado-sandbox-pat-7c1d"

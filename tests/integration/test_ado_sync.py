@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from lpmsync.connectors.ado import AzureDevOpsConnector
+from lpmsync.connectors.azure_devops.connector import AzureDevOpsConnector
 from lpmsync.connectors.registry import ConnectorContext
 from lpmsync.domain.model import UNMAPPED, WorkItem
 from lpmsync.sandbox import to_domain
-from lpmsync.sandbox.ado import build_router
+from lpmsync.sandbox.azure_devops.routes import build_router
 from lpmsync.sandbox.dataset import Dataset, SampleItem, Transition
 from lpmsync.sandbox.generator import SamplePortfolio, generate
 from lpmsync.sandbox.generator_catalog import ADO_MAPPING

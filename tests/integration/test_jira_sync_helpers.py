@@ -11,13 +11,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from lpmsync.connectors.jira import JiraConnector
+from lpmsync.connectors.jira.connector import JiraConnector
 from lpmsync.connectors.registry import ConnectorContext
-from lpmsync.sandbox import jira_cloud, jira_dc
 from lpmsync.sandbox.dataset import Dataset
 from lpmsync.sandbox.generator import DEFAULT_NOW, generate
 from lpmsync.sandbox.generator_catalog import JIRA_MAPPING
 from lpmsync.sandbox.http import Knobs, SandboxServer
+from lpmsync.sandbox.jira import cloud as jira_cloud
+from lpmsync.sandbox.jira import dc as jira_dc
 from lpmsync.settings import JiraSource
 
 NOW = DEFAULT_NOW

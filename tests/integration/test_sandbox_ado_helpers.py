@@ -21,7 +21,7 @@ import jsonschema  # type: ignore[import-untyped]
 import pytest
 import requests
 
-from lpmsync.sandbox.ado import build_router
+from lpmsync.sandbox.azure_devops.routes import build_router
 from lpmsync.sandbox.dataset import Dataset, SampleItem, Transition
 from lpmsync.sandbox.http import SandboxServer
 

@@ -11,9 +11,9 @@ import jira
 import pytest
 import requests
 
-from lpmsync.sandbox import jira_dc
 from lpmsync.sandbox.generator import SamplePortfolio, generate
 from lpmsync.sandbox.http import SandboxServer
+from lpmsync.sandbox.jira import dc as jira_dc
 
 PAT = "sandbox-token"
 CAP = 100

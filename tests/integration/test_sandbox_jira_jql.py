@@ -9,7 +9,7 @@ import pytest
 
 from lpmsync.sandbox.dataset import SampleItem
 from lpmsync.sandbox.generator import generate
-from lpmsync.sandbox.jql import JqlError, parse
+from lpmsync.sandbox.jira.jql import JqlError, parse
 
 DATASET = generate().jira_cloud
 ITEMS = DATASET.ordered()

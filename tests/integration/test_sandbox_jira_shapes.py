@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 import requests
 
-from lpmsync.sandbox import jira_cloud, jira_dc
 from lpmsync.sandbox.generator import SamplePortfolio, generate
 from lpmsync.sandbox.http import SandboxServer
+from lpmsync.sandbox.jira import cloud as jira_cloud
+from lpmsync.sandbox.jira import dc as jira_dc
 from tests.spec_schemas import (
     collection_wrapped,
     component_schema,

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from lpmsync.connectors.ado_mapping import (
+from lpmsync.connectors.azure_devops.mapping import (
     map_work_item,
     map_work_items,
     parse_datetime,

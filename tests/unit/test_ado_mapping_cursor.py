@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from lpmsync.connectors.ado_cursor import (
+from lpmsync.connectors.azure_devops.cursor import (
     CursorProgress,
     StoredCursor,
     read_cursor,

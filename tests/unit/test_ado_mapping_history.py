@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from lpmsync.connectors.ado_history import (
+from lpmsync.connectors.azure_devops.history import (
     TransitionTracker,
     continuation_token,
     parse_revision_batch,
     revision_fields,
 )
-from lpmsync.connectors.ado_query import id_query, literal
+from lpmsync.connectors.azure_devops.query import id_query, literal
 from lpmsync.domain.model import StateChange
 from lpmsync.settings import AzureDevOpsSource
 from tests.contract.ado_spec import example_body

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from lpmsync.connectors.jira_mapping import FieldIds, MappingConfig, map_issue
-from lpmsync.connectors.jira_values import parse_datetime, utc_offset_minutes
+from lpmsync.connectors.jira.mapping import FieldIds, MappingConfig, map_issue
+from lpmsync.connectors.jira.values import parse_datetime, utc_offset_minutes
 from lpmsync.domain.model import UNMAPPED, ItemRef, Level, WsjfInputs
 
 IDS = FieldIds(

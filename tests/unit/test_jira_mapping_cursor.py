@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from lpmsync.connectors.jira_cursor import (
+from lpmsync.connectors.jira.cursor import (
     CursorState,
     Mode,
     Plan,
@@ -17,7 +17,7 @@ from lpmsync.connectors.jira_cursor import (
     unchanged,
     watermark,
 )
-from lpmsync.connectors.jira_jql import (
+from lpmsync.connectors.jira.jql import (
     SAFE_ZONE,
     base_jql,
     changed_jql,

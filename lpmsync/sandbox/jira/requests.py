@@ -12,10 +12,10 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from lpmsync.sandbox import jql
 from lpmsync.sandbox.dataset import Dataset, SampleItem
 from lpmsync.sandbox.http import Request, Response
-from lpmsync.sandbox.jira_common import error, split_list
+from lpmsync.sandbox.jira import jql
+from lpmsync.sandbox.jira.common import error, split_list
 
 
 class SearchIndex:

@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from lpmsync.sandbox.http import Request, Response
-from lpmsync.sandbox.jira_common import (
+from lpmsync.sandbox.jira.common import (
     View,
     changelog_entries,
     error,
 )
-from lpmsync.sandbox.jira_requests import (
+from lpmsync.sandbox.jira.requests import (
     SearchIndex,
     decode_token,
     encode_token,

@@ -13,16 +13,16 @@ import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from lpmsync.connectors.jira_cloud import CloudFetcher
-from lpmsync.connectors.jira_cursor import Mode, Plan, fingerprint, make_plan
-from lpmsync.connectors.jira_dc import DataCenterFetcher
-from lpmsync.connectors.jira_fetch import Fetcher
-from lpmsync.connectors.jira_fields import needs_field_list, resolve
-from lpmsync.connectors.jira_http import JiraAuth, JiraHttp
-from lpmsync.connectors.jira_jql import reading
-from lpmsync.connectors.jira_mapping import FieldIds, MappingConfig
-from lpmsync.connectors.jira_pages import PageBuilder
-from lpmsync.connectors.registry import ConnectorContext
+from lpmsync.connectors.context import ConnectorContext
+from lpmsync.connectors.jira.cloud import CloudFetcher
+from lpmsync.connectors.jira.cursor import Mode, Plan, fingerprint, make_plan
+from lpmsync.connectors.jira.dc import DataCenterFetcher
+from lpmsync.connectors.jira.fetch import Fetcher
+from lpmsync.connectors.jira.fields import needs_field_list, resolve
+from lpmsync.connectors.jira.http import JiraAuth, JiraHttp
+from lpmsync.connectors.jira.jql import reading
+from lpmsync.connectors.jira.mapping import FieldIds, MappingConfig
+from lpmsync.connectors.jira.pages import PageBuilder
 from lpmsync.connectors.retry import RetryableError, RetryPolicy
 from lpmsync.domain.sync import SyncPage, SyncRequest
 from lpmsync.errors import ConfigError, FatalConnectorError

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lpmsync.sandbox.ado_common import (
+from lpmsync.sandbox.azure_devops.common import (
     AdoError,
     ado_date,
     bad_request,
@@ -13,9 +13,9 @@ from lpmsync.sandbox.ado_common import (
     query_list,
     require_api_version,
 )
-from lpmsync.sandbox.ado_fields import FieldDef, ItemView, render_fields, require_fields
-from lpmsync.sandbox.ado_state import AdoState
-from lpmsync.sandbox.ado_wiql import WiqlScope, run_wiql
+from lpmsync.sandbox.azure_devops.fields import FieldDef, ItemView, render_fields, require_fields
+from lpmsync.sandbox.azure_devops.state import AdoState
+from lpmsync.sandbox.azure_devops.wiql import WiqlScope, run_wiql
 from lpmsync.sandbox.dataset import SampleItem
 from lpmsync.sandbox.http import Request, Response
 

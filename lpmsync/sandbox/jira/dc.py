@@ -14,20 +14,20 @@ from datetime import UTC, datetime
 
 from lpmsync.sandbox.dataset import Dataset
 from lpmsync.sandbox.http import Handler, Request, Response, Router
-from lpmsync.sandbox.jira_common import (
+from lpmsync.sandbox.jira.common import (
     FieldSelection,
     View,
     error,
     issue_json,
     jira_time,
 )
-from lpmsync.sandbox.jira_fields import field_catalog, field_ids
-from lpmsync.sandbox.jira_requests import (
+from lpmsync.sandbox.jira.fields import field_catalog, field_ids
+from lpmsync.sandbox.jira.jql import JqlError
+from lpmsync.sandbox.jira.requests import (
     SearchArgs,
     SearchIndex,
     check_bearer,
 )
-from lpmsync.sandbox.jql import JqlError
 
 DEFAULT_MAX_RESULTS_CAP = 1000
 

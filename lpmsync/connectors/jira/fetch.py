@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
-from lpmsync.connectors.jira_cursor import Plan
+from lpmsync.connectors.jira.cursor import Plan
 
 T = TypeVar("T")
 

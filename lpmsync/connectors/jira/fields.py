@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from lpmsync.connectors.jira_mapping import FieldIds
+from lpmsync.connectors.jira.mapping import FieldIds
 from lpmsync.errors import FatalConnectorError
 from lpmsync.settings.sources import JiraSource
 

@@ -13,9 +13,22 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from lpmsync.sandbox.ado_common import AdoError, parse_date
-from lpmsync.sandbox.ado_fields import FieldDef, FieldKind, ItemView, find_field, identity_ref
-from lpmsync.sandbox.ado_wiql_parse import Comparison, Condition, Query, Value, WiqlError, parse
+from lpmsync.sandbox.azure_devops.common import AdoError, parse_date
+from lpmsync.sandbox.azure_devops.fields import (
+    FieldDef,
+    FieldKind,
+    ItemView,
+    find_field,
+    identity_ref,
+)
+from lpmsync.sandbox.azure_devops.wiql_parse import (
+    Comparison,
+    Condition,
+    Query,
+    Value,
+    WiqlError,
+    parse,
+)
 from lpmsync.sandbox.dataset import SampleItem
 
 RESULT_LIMIT = 20_000

@@ -14,7 +14,7 @@ from enum import Enum
 from functools import lru_cache
 from typing import Any
 
-from lpmsync.sandbox.ado_common import AdoError, ado_date
+from lpmsync.sandbox.azure_devops.common import AdoError, ado_date
 from lpmsync.sandbox.dataset import Dataset, SampleItem
 from lpmsync.sandbox.generator_catalog import email_of
 

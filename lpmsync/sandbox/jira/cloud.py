@@ -15,8 +15,8 @@ from typing import Any
 
 from lpmsync.sandbox.dataset import Dataset, SampleItem
 from lpmsync.sandbox.http import Handler, Request, Response, Router
-from lpmsync.sandbox.jira_changelog import bulk_changelogs
-from lpmsync.sandbox.jira_common import (
+from lpmsync.sandbox.jira.changelog import bulk_changelogs
+from lpmsync.sandbox.jira.common import (
     FieldSelection,
     View,
     error,
@@ -24,15 +24,15 @@ from lpmsync.sandbox.jira_common import (
     jira_time,
     split_list,
 )
-from lpmsync.sandbox.jira_fields import field_catalog, field_ids
-from lpmsync.sandbox.jira_requests import (
+from lpmsync.sandbox.jira.fields import field_catalog, field_ids
+from lpmsync.sandbox.jira.jql import JqlError, parse
+from lpmsync.sandbox.jira.requests import (
     SearchArgs,
     SearchIndex,
     check_basic,
     decode_token,
     encode_token,
 )
-from lpmsync.sandbox.jql import JqlError, parse
 
 ID_PAGE_LIMIT = 5000
 FIELDS_PAGE_LIMIT = 100

@@ -15,10 +15,10 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from lpmsync.connectors.jira_cursor import CursorState, Mode, Plan, boundary, watermark
-from lpmsync.connectors.jira_fetch import Event, Listing, RawBatch, Started
-from lpmsync.connectors.jira_mapping import MappedIssue, MappingConfig, map_issue
-from lpmsync.connectors.jira_values import MalformedValueError, parse_datetime, utc_offset_minutes
+from lpmsync.connectors.jira.cursor import CursorState, Mode, Plan, boundary, watermark
+from lpmsync.connectors.jira.fetch import Event, Listing, RawBatch, Started
+from lpmsync.connectors.jira.mapping import MappedIssue, MappingConfig, map_issue
+from lpmsync.connectors.jira.values import MalformedValueError, parse_datetime, utc_offset_minutes
 from lpmsync.domain.model import SkippedItem, StateChange, WorkItem
 from lpmsync.domain.sync import SyncPage
 

@@ -24,13 +24,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from itertools import chain
 
-from lpmsync.connectors.ado_client import BATCH_SIZE, AdoClient
-from lpmsync.connectors.ado_cursor import CursorProgress, StoredCursor, read_cursor
-from lpmsync.connectors.ado_history import TransitionTracker, revision_fields
-from lpmsync.connectors.ado_mapping import map_work_items, requested_fields, status_field
-from lpmsync.connectors.ado_transport import RequestMeter
-from lpmsync.connectors.base import ordered_parallel_map
-from lpmsync.connectors.registry import ConnectorContext
+from lpmsync.connectors.azure_devops.client import BATCH_SIZE, AdoClient
+from lpmsync.connectors.azure_devops.cursor import CursorProgress, StoredCursor, read_cursor
+from lpmsync.connectors.azure_devops.history import TransitionTracker, revision_fields
+from lpmsync.connectors.azure_devops.mapping import map_work_items, requested_fields, status_field
+from lpmsync.connectors.azure_devops.transport import RequestMeter
+from lpmsync.connectors.context import ConnectorContext
+from lpmsync.connectors.parallel import ordered_parallel_map
 from lpmsync.domain.model import SkippedItem, StateChange, WorkItem
 from lpmsync.domain.sync import Cursor, SyncPage, SyncRequest
 from lpmsync.errors import TransientConnectorError

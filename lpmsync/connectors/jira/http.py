@@ -9,7 +9,6 @@ Secrets never reach a message: errors name the URL and the environment variables
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import Callable, Mapping
@@ -23,6 +22,7 @@ import requests
 from jira.exceptions import JIRAError
 from requests.adapters import HTTPAdapter
 
+from lpmsync.connectors.codec import json_body, json_text
 from lpmsync.connectors.retry import RetryableError, RetryPolicy
 from lpmsync.errors import FatalConnectorError, TransientConnectorError
 
@@ -151,7 +151,7 @@ class JiraHttp:
         url = f"{self.url}{path}"
 
         def attempt() -> Reply:
-            response = self.client()._session.post(url, data=json.dumps(body))
+            response = self.client()._session.post(url, data=json_text(body))
             return Reply(_json(response), server_time(response.headers))
 
         return self.call(f"POST {path}", attempt)
@@ -205,7 +205,7 @@ class JiraHttp:
 
 def _json(response: requests.Response) -> Any:
     try:
-        return response.json()
+        return json_body(response)
     except ValueError:  # a proxy's HTML page or a truncated body: worth another attempt
         raise RetryableError("Jira answered with something that is not JSON") from None
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from lpmsync.sandbox.ado_common import AdoError
+from lpmsync.sandbox.azure_devops.common import AdoError
 
 _TOKEN = re.compile(
     r"""\s*(?:

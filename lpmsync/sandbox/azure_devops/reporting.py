@@ -12,16 +12,16 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from lpmsync.sandbox.ado_common import (
+from lpmsync.sandbox.azure_devops.common import (
     bad_request,
     json_body,
     parse_date,
     query_list,
     require_api_version,
 )
-from lpmsync.sandbox.ado_fields import FieldDef, render_fields, require_fields
-from lpmsync.sandbox.ado_revisions import Revision
-from lpmsync.sandbox.ado_state import AdoState
+from lpmsync.sandbox.azure_devops.fields import FieldDef, render_fields, require_fields
+from lpmsync.sandbox.azure_devops.revisions import Revision
+from lpmsync.sandbox.azure_devops.state import AdoState
 from lpmsync.sandbox.dataset import SampleItem
 from lpmsync.sandbox.http import Request, Response
 

@@ -20,15 +20,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from lpmsync.sandbox.ado_common import AdoError, host_url, path_param
-from lpmsync.sandbox.ado_items import (
+from lpmsync.sandbox.azure_devops.common import AdoError, host_url, path_param
+from lpmsync.sandbox.azure_devops.items import (
     get_work_item,
     get_work_items_batch,
     list_work_items,
     query_by_wiql,
 )
-from lpmsync.sandbox.ado_reporting import read_reporting_revisions
-from lpmsync.sandbox.ado_state import AdoState
+from lpmsync.sandbox.azure_devops.reporting import read_reporting_revisions
+from lpmsync.sandbox.azure_devops.state import AdoState
 from lpmsync.sandbox.dataset import Dataset
 from lpmsync.sandbox.http import Handler, Request, Response, Router
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from lpmsync.connectors.ado_mapping import CHANGED, STATE, STATE_CHANGED, parse_datetime
+from lpmsync.connectors.azure_devops.mapping import CHANGED, STATE, STATE_CHANGED, parse_datetime
 from lpmsync.domain.model import StateChange
 
 

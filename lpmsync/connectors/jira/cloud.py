@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from lpmsync.connectors.base import ordered_parallel_map
-from lpmsync.connectors.jira_cursor import Mode, Plan, keys_to_fetch, unchanged
-from lpmsync.connectors.jira_fetch import Event, Listing, RawBatch, Started, chunks, text
-from lpmsync.connectors.jira_http import JiraHttp
-from lpmsync.connectors.jira_jql import changed_jql, scope_jql
-from lpmsync.connectors.jira_values import MalformedValueError, parse_datetime
+from lpmsync.connectors.jira.cursor import Mode, Plan, keys_to_fetch, unchanged
+from lpmsync.connectors.jira.fetch import Event, Listing, RawBatch, Started, chunks, text
+from lpmsync.connectors.jira.http import JiraHttp
+from lpmsync.connectors.jira.jql import changed_jql, scope_jql
+from lpmsync.connectors.jira.values import MalformedValueError, parse_datetime
+from lpmsync.connectors.parallel import ordered_parallel_map
 from lpmsync.errors import FatalConnectorError
 
 SEARCH = "/rest/api/3/search/jql"

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from lpmsync.connectors.jira_values import MalformedValueError, parse_datetime
+from lpmsync.connectors.jira.values import MalformedValueError, parse_datetime
 from lpmsync.domain.model import StateChange
 
 
@@ -33,11 +33,17 @@ def status_changes(
     for history in histories:
         if not isinstance(history, Mapping):
             continue
+        # Most entries change other fields: find the status items before parsing the time.
+        changes = [
+            c for c in history.get("items") or () if isinstance(c, Mapping) and _is_status(c)
+        ]
+        if not changes:
+            continue
         try:
             at = parse_datetime(history.get("created"), "changelog created")
         except MalformedValueError:
             continue
-        for change in history.get("items") or ():
+        for change in changes:
             transition = _transition(key, at, change, source)
             if transition is not None:
                 found.append(transition)
@@ -46,11 +52,13 @@ def status_changes(
 
 
 def _transition(
-    key: str, at: datetime, change: object, source: str
+    key: str, at: datetime, change: Mapping[str, Any], source: str
 ) -> tuple[StateChange, str | None] | None:
-    if not isinstance(change, Mapping) or not _is_status(change):
-        return None
-    to_status, from_status, target = (change.get(n) for n in ("toString", "fromString", "to"))
+    to_status, from_status, target = (
+        change.get("toString"),
+        change.get("fromString"),
+        change.get("to"),
+    )
     if not isinstance(to_status, str) or not to_status:
         return None
     from_name = from_status if isinstance(from_status, str) else None
@@ -61,8 +69,9 @@ def _transition(
 
 
 def _is_status(change: Mapping[str, Any]) -> bool:
-    if change.get("fieldId") is not None:
-        return bool(change.get("fieldId") == "status")
+    field_id = change.get("fieldId")
+    if field_id is not None:
+        return bool(field_id == "status")
     return change.get("field") == "status" and change.get("fieldtype") in (None, "jira")
 
 

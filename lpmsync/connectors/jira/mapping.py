@@ -10,8 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from lpmsync.connectors.jira_history import entered_state_at, histories_of, status_changes
-from lpmsync.connectors.jira_values import (
+from lpmsync.connectors.jira.history import entered_state_at, histories_of, status_changes
+from lpmsync.connectors.jira.values import (
     MalformedValueError,
     issue_key_of,
     named,

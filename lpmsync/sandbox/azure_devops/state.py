@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import quote
 
-from lpmsync.sandbox.ado_common import AdoError, host_url, path_param
-from lpmsync.sandbox.ado_fields import CURRENT_REVISION_END, ItemView
-from lpmsync.sandbox.ado_revisions import Revision, RevisionLedger
+from lpmsync.sandbox.azure_devops.common import AdoError, host_url, path_param
+from lpmsync.sandbox.azure_devops.fields import CURRENT_REVISION_END, ItemView
+from lpmsync.sandbox.azure_devops.revisions import Revision, RevisionLedger
 from lpmsync.sandbox.dataset import Dataset, SampleItem
 from lpmsync.sandbox.http import Request
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from lpmsync.sandbox.dataset import Dataset, SampleItem
 from lpmsync.sandbox.http import Request, Response
-from lpmsync.sandbox.jira_fields import (
+from lpmsync.sandbox.jira.fields import (
     BUSINESS_VALUE,
     EPIC_LINK,
     JOB_SIZE,

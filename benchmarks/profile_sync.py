@@ -1,0 +1,76 @@
+"""`python -m benchmarks.profile_sync`: one full sync per source under cProfile, against the sandbox
+in its own process (no latency), printing user CPU per item and the top costs.
+
+This is how the per-item CPU figures in results.md were found; `make bench` measures the same
+user CPU without the profiler's overhead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.external import external_sandbox
+from benchmarks.sync_cases import LpmsyncSync
+
+
+def user_cpu() -> float:
+    """User CPU seconds of this process (all threads)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_utime
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.profile_sync")
+    parser.add_argument("--size", type=int, default=10_000)
+    parser.add_argument("--sources", default="jira-cloud,ado")
+    parser.add_argument("--store", default="sqlite", help="sqlite, or a PostgreSQL URL")
+    parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--no-profile", action="store_true", help="only the CPU per item")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as work, external_sandbox(args.size, 0.0) as sandbox:
+        for source in args.sources.split(","):
+            ours = LpmsyncSync(sandbox.urls, source, 4, Path(work))
+            ours.run(full=True, store=ours.fresh_store())  # warm: imports and first connections
+            store = ours.fresh_store() if args.store == "sqlite" else _pg(args.store)
+            profiler = None if args.no_profile else cProfile.Profile()
+            cpu, wall = user_cpu(), time.perf_counter()
+            if profiler is not None:
+                profiler.enable()
+            summary = ours.run(full=True, store=store)
+            if profiler is not None:
+                profiler.disable()
+            cpu, wall = user_cpu() - cpu, time.perf_counter() - wall
+            items = summary.added + summary.changed
+            print(
+                f"{source}: {items} items, {wall:.2f} s wall, {cpu:.2f} s user CPU, "
+                f"{cpu / max(items, 1) * 1e6:.0f} µs/item"
+            )
+            if profiler is not None:
+                out = io.StringIO()
+                pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(args.top)
+                print(out.getvalue())
+    return 0
+
+
+def _pg(url: str):  # type: ignore[no-untyped-def]
+    from lpmsync.store import open_store
+
+    store = open_store(url)
+    with store.engine.begin() as conn:
+        from sqlalchemy import text
+
+        conn.execute(text("DELETE FROM state_changes"))
+        conn.execute(text("DELETE FROM items"))
+        conn.execute(text("DELETE FROM cursors"))
+    return store
+
+
+if __name__ == "__main__":
+    sys.exit(main())

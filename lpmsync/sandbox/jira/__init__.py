@@ -1,0 +1,1 @@
+"""Loopback fake of Jira Cloud and Jira Data Center."""
