@@ -18,6 +18,8 @@ from lpmsync.analysis.allocation import measure_allocation
 from lpmsync.analysis.build import build_context
 from lpmsync.analysis.context import RefMapping
 from lpmsync.analysis.fingerprint import fingerprint
+from lpmsync.analysis.flow import measure_flow
+from lpmsync.analysis.forecast_risk import forecast_risk_findings
 from lpmsync.analysis.hierarchy import hierarchy_findings
 from lpmsync.analysis.json_report import REPORT_VERSION, finding_json, report_json
 from lpmsync.analysis.themes import ThemeMapper, ThemeStatus, theme_status
@@ -46,7 +48,7 @@ def analyse(
     history: Sequence[StateChange] = (),
 ) -> Analysis:
     """Run every enabled check over `items` as of `now`; `history` (tracker status changes)
-    dates entries into a state for items without `entered_state_at`."""
+    dates entries into a state for items without `entered_state_at` and feeds the flow metrics."""
     with _cyclic_gc_paused():
         return _analyse(items, policy, now, history)
 
@@ -74,6 +76,7 @@ def _analyse(
     ctx = build_context(items, policy, now, history)
     wip = wip_rows(ctx)
     allocation_rows, drift = measure_allocation(ctx)
+    flow = measure_flow(ctx, history)
     findings = [
         *alignment_findings(ctx),
         *hierarchy_findings(ctx),
@@ -82,6 +85,7 @@ def _analyse(
         *aging_findings(ctx),
         *stale_findings(ctx),
         *wsjf_findings(ctx),
+        *forecast_risk_findings(ctx, flow),
     ]
     findings.sort(key=lambda finding: (finding.rule, finding.fingerprint))
     rate, active = alignment_rate(ctx)
@@ -96,4 +100,5 @@ def _analyse(
         oldest=oldest(ctx),
         unmapped=tuple(UnmappedItem(item.source, item.key, item.status) for item in unmapped),
         items_count=len(ctx.items),
+        flow=flow,
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from lpmsync.analysis.flow_json import flow_json
 from lpmsync.domain.findings import JsonValue, finding_to_json
 from lpmsync.domain.policies import PortfolioPolicy
 from lpmsync.domain.report import AllocationRow, Analysis, ItemAge, WipRow
@@ -35,6 +36,7 @@ def report_json(
             {"source": item.source, "key": item.key, "status": item.status}
             for item in analysis.unmapped
         ],
+        "flow": None if analysis.flow is None else flow_json(analysis.flow),
     }
 
 

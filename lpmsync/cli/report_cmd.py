@@ -14,6 +14,7 @@ from rich.text import Text
 
 from lpmsync.bootstrap import open_configured_store
 from lpmsync.cli.common import ConfigOption, console, load
+from lpmsync.cli.report_flow import render_flow
 from lpmsync.domain.findings import Finding
 from lpmsync.domain.report import Analysis
 from lpmsync.services.clock import utc_now
@@ -50,10 +51,20 @@ def report(
         typer.Option("--format", "-f", help="table (default) or json (docs/report.md)."),
     ] = "table",
     rule: RuleOption = None,
+    flow: Annotated[
+        bool,
+        typer.Option("--flow", help="Flow metrics and forecasts (with json: the flow section)."),
+    ] = False,
 ) -> None:
     """Print the current findings and aggregates: allocation, WIP, oldest and unmapped items."""
     result = _report(load(config, check_secrets=False), rule)
-    if output == "json":
+    if flow:  # the flow view (lpmsync/cli/report_flow.py)
+        flow_json = result.as_json()["flow"]
+        if output == "json":
+            typer.echo(json.dumps({"flow": flow_json}, indent=2, ensure_ascii=False))
+        else:
+            console.print(render_flow(result.analysis.flow, result.generated_at))
+    elif output == "json":
         typer.echo(json.dumps(result.as_json(), indent=2, ensure_ascii=False))
     else:
         console.print(render(result))

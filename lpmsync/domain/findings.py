@@ -32,6 +32,7 @@ class RuleId(StrEnum):
     AGING = "aging"
     STALE = "stale"
     WSJF_INVERSION = "wsjf-inversion"
+    FORECAST_RISK = "forecast-risk"
 
 
 @dataclass(frozen=True, slots=True)

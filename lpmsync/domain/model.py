@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 UNMAPPED = "unmapped"
@@ -82,6 +82,7 @@ class WorkItem:
     owner: str | None = None
     estimate: float | None = None
     wsjf: WsjfInputs = field(default_factory=WsjfInputs)
+    target_date: date | None = None  # the tracker's due / target date, where one is mapped
 
     @property
     def ref(self) -> ItemRef:

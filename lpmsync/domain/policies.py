@@ -8,6 +8,7 @@ from datetime import date
 from enum import StrEnum
 
 from lpmsync.domain.findings import Severity
+from lpmsync.domain.flow import FlowPolicy
 from lpmsync.domain.model import Level
 
 
@@ -59,6 +60,7 @@ class KanbanState:
     name: str
     limits: tuple[WipLimit, ...] = ()
     max_age_days: int | None = None
+    max_age_percentile: int | None = None  # aging against the state's history in the flow window
 
 
 class Weighting(StrEnum):
@@ -97,6 +99,7 @@ class PortfolioPolicy:
     value_streams: tuple[str, ...] = ()
     rules: Mapping[str, RuleConfig] = field(default_factory=dict)
     allocation_level: Level = Level.EPIC
+    flow: FlowPolicy = field(default_factory=FlowPolicy)
 
     @property
     def active_states(self) -> tuple[str, ...]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from lpmsync.domain.findings import Finding
+from lpmsync.domain.flow import FlowMetrics
 from lpmsync.domain.model import ItemRef, Level
 
 
@@ -107,6 +108,7 @@ class Analysis:
     - `oldest` maps each active state to its oldest items (oldest first).
     - `unmapped` lists items outside the Kanban (sorted by source, key).
     - `items_count` counts every item analysed, unmapped ones included.
+    - `flow` holds the flow metrics and forecasts (None only where an Analysis is built by hand).
     """
 
     findings: tuple[Finding, ...] = ()
@@ -118,3 +120,4 @@ class Analysis:
     oldest: Mapping[str, tuple[ItemAge, ...]] = field(default_factory=dict)
     unmapped: tuple[UnmappedItem, ...] = ()
     items_count: int = 0
+    flow: FlowMetrics | None = None

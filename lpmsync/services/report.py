@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from difflib import get_close_matches
@@ -49,16 +49,12 @@ class Report:
 def build_report(settings: Settings, items: ItemSource, clock: Clock) -> Report:
     """Analyse every stored item as of `clock()`.
 
-    The state history is read only when some item lacks `entered_state_at`: it is the fallback
-    that dates an item's entry into its state.
+    The state history feeds the flow metrics, and dates an item's entry into its state where
+    `entered_state_at` is missing.
     """
     policy = to_policy(settings)
     now = clock()
-    loaded = items.load()
-    history: Sequence[StateChange] = ()
-    if any(item.entered_state_at is None for item in loaded):
-        history = items.history()
-    return Report(policy, analyse(loaded, policy, now, history), now)
+    return Report(policy, analyse(items.load(), policy, now, items.history()), now)
 
 
 def unknown_rule(rule_id: str) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from lpmsync.settings.flow import FlowConfig
 from lpmsync.settings.notify import NotifyConfig
 from lpmsync.settings.portfolio import RULE_IDS, PortfolioConfig, RuleSettings, ThemeConfig
 from lpmsync.settings.runtime import HealthConfig, LoggingConfig, ScheduleConfig, StoreConfig
@@ -30,6 +31,7 @@ class Settings(BaseSettings):
     store: StoreConfig = Field(default_factory=StoreConfig)
     health: HealthConfig = Field(default_factory=HealthConfig)
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
+    flow: FlowConfig = Field(default_factory=FlowConfig)
 
     @classmethod
     def settings_customise_sources(
@@ -65,6 +67,12 @@ class Settings(BaseSettings):
                         f"sources[{index}].{mapping}.{status}: {state!r} is not a Kanban state; "
                         f"expected one of {', '.join(states)}"
                     )
+        for key, state in self.flow.named_states():
+            if state not in states:
+                raise ValueError(
+                    f"flow.{key}: {state!r} is not a Kanban state; expected one of "
+                    f"{', '.join(states)}"
+                )
         for rule_id, rule in self.rules.items():
             if rule_id not in RULE_IDS:
                 raise ValueError(

@@ -16,6 +16,7 @@ from lpmsync.domain.policies import (
     Theme,
     WipLimit,
 )
+from lpmsync.settings.flow import to_flow_policy
 from lpmsync.settings.model import Settings
 from lpmsync.settings.portfolio import LevelLimits, RuleSettings, StateConfig, ThemeConfig
 
@@ -31,6 +32,7 @@ DEFAULT_SEVERITY: dict[str, Severity] = {
     RuleId.AGING: Severity.WARNING,
     RuleId.STALE: Severity.INFO,
     RuleId.WSJF_INVERSION: Severity.WARNING,
+    RuleId.FORECAST_RISK: Severity.WARNING,
 }
 
 _MATCH_KINDS = {
@@ -54,6 +56,7 @@ def to_policy(settings: Settings) -> PortfolioPolicy:
         value_streams=tuple(portfolio.value_streams),
         rules={rule.value: _rule(rule.value, settings.rules.get(rule.value)) for rule in RuleId},
         allocation_level=portfolio.allocation_level,
+        flow=to_flow_policy(settings.flow, settings.sources, portfolio.state_names),
     )
 
 
@@ -78,7 +81,7 @@ def _state(state: StateConfig) -> KanbanState:
     limits = _limits(state.wip_limit, state.min, None)
     for stream, stream_limits in sorted(state.value_streams.items()):
         limits += _limits(stream_limits.wip_limit, stream_limits.min, stream)
-    return KanbanState(state.name, tuple(limits), state.max_age_days)
+    return KanbanState(state.name, tuple(limits), state.max_age_days, state.max_age_percentile)
 
 
 def _theme(theme: ThemeConfig) -> Theme:

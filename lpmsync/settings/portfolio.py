@@ -28,6 +28,8 @@ class StateConfig(StrictModel):
     wip_limit: LevelLimits | None = None
     min: LevelLimits | None = None
     max_age_days: int | None = Field(default=None, gt=0)
+    # Aging against history: older than this percentile of past times in the state (flow window).
+    max_age_percentile: int | None = Field(default=None, ge=1, le=100)
     value_streams: dict[str, ValueStreamLimits] = Field(default_factory=dict)
 
     @field_validator("name")

@@ -20,6 +20,7 @@ TOP_LEVEL = {
     "wip",
     "oldest",
     "unmapped",
+    "flow",
 }
 
 

@@ -1,0 +1,191 @@
+"""One pass over the Kanban items and their timelines: velocity, load per state, flow time and
+efficiency inputs, and what had to be left out for lack of history (see docs/report.md, `flow`).
+
+Items that did not move since the window began (no change, no entry into their state) keep their
+current state throughout it; only the others have their timeline rebuilt.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from lpmsync.analysis.flow_buckets import Window
+from lpmsync.analysis.flow_timeline import StateOf, Timeline, build_timeline
+from lpmsync.domain.flow import FLOW_FIGURES, FinishedItem
+from lpmsync.domain.model import Level, StateChange, WorkItem
+from lpmsync.domain.policies import PortfolioPolicy
+
+ItemKey = tuple[str, str]
+
+
+@dataclass(slots=True)
+class Finished:
+    """A finished item's flow time and its active (non-wait) time, in seconds."""
+
+    item: FinishedItem
+    seconds: float
+    working_seconds: float
+
+
+@dataclass(slots=True)
+class FlowTally:
+    weeks: int
+    active: tuple[str, ...]
+    velocity: dict[Level, list[int]] = field(default_factory=dict)
+    stream_velocity: dict[str | None, list[int]] = field(default_factory=dict)  # features
+    state_diffs: dict[Level, dict[str, list[int]]] = field(default_factory=dict)
+    finished: list[Finished] = field(default_factory=list)
+    left_out: dict[str, dict[Level, int]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for level in Level:
+            self.velocity[level] = [0] * self.weeks
+            self.state_diffs[level] = {state: [0] * (self.weeks + 1) for state in self.active}
+        self.left_out = {figure: dict.fromkeys(Level, 0) for figure in FLOW_FIGURES}
+
+    def states_at_ends(self) -> dict[Level, dict[str, tuple[int, ...]]]:
+        """Per level and active state, the items in it at each bucket end (prefix sums)."""
+        result: dict[Level, dict[str, tuple[int, ...]]] = {}
+        for level, by_state in self.state_diffs.items():
+            result[level] = {}
+            for state, diffs in by_state.items():
+                running, counts = 0, []
+                for diff in diffs[: self.weeks]:
+                    running += diff
+                    counts.append(running)
+                result[level][state] = tuple(counts)
+        return result
+
+
+def group_history(
+    history: Sequence[StateChange], since: datetime
+) -> tuple[dict[ItemKey, list[StateChange]], set[ItemKey]]:
+    """Changes by item, and the items with a change at or after `since`."""
+    groups: dict[ItemKey, list[StateChange]] = {}
+    recent: set[ItemKey] = set()
+    for change in history:
+        key = (change.source, change.key)
+        found = groups.get(key)
+        if found is None:
+            groups[key] = [change]
+        else:
+            found.append(change)
+        if change.at >= since:
+            recent.add(key)
+    return groups, recent
+
+
+class FlowPass:
+    def __init__(self, policy: PortfolioPolicy, window: Window) -> None:
+        self._window = window
+        self._done = policy.done_state
+        self._states = [state.name for state in policy.states]
+        self._active = frozenset(policy.active_states)
+        flow = policy.flow
+        self._starts = self._active if flow.start_state is None else frozenset({flow.start_state})
+        self._working = self._active.difference(flow.wait_states)
+        self._state_of = {source: StateOf(statuses) for source, statuses in flow.statuses.items()}
+        self.tally = FlowTally(window.weeks, policy.active_states)
+        self._ends = list(window.ends)
+
+    def run(
+        self,
+        items: Sequence[WorkItem],
+        groups: Mapping[ItemKey, list[StateChange]],
+        recent: set[ItemKey],
+    ) -> FlowTally:
+        start = self._window.start
+        for item in items:
+            key = (item.source, item.key)
+            since = item.entered_state_at
+            if (
+                key not in recent
+                and item.created < start
+                and (since is None or since < start)
+                and self._settled(item, groups.get(key))
+            ):
+                self._still(item)
+                continue
+            timeline = build_timeline(item, groups.get(key), self._mapper(item.source))
+            if timeline is None:
+                for figure in FLOW_FIGURES:
+                    self.tally.left_out[figure][item.level] += 1
+                continue
+            self._moved(item, timeline)
+        return self.tally
+
+    def _mapper(self, source: str) -> StateOf:
+        """A source the policy has no mapping for (a hand-built store) names states directly."""
+        found = self._state_of.get(source)
+        if found is None:
+            found = self._state_of[source] = StateOf({name: name for name in self._states})
+        return found
+
+    def _settled(self, item: WorkItem, changes: list[StateChange] | None) -> bool:
+        """Whether the history (if any) ends in the item's current state."""
+        if not changes:
+            return True
+        last = changes[-1] if len(changes) == 1 else max(changes, key=_at)
+        return self._mapper(item.source)(last.to_status) == item.state
+
+    def _still(self, item: WorkItem) -> None:
+        """An item in one state throughout the window."""
+        diffs = self.tally.state_diffs[item.level].get(item.state)
+        if diffs is not None:
+            diffs[0] += 1
+
+    def _moved(self, item: WorkItem, timeline: Timeline) -> None:
+        self._load(item, timeline)
+        done = timeline.last_entry(self._done)
+        if done is None:
+            return
+        bucket = self._window.bucket(timeline.times[done])
+        if bucket is None:
+            return
+        self.tally.velocity[item.level][bucket] += 1
+        if item.level is Level.FEATURE:
+            streams = self.tally.stream_velocity
+            streams.setdefault(item.value_stream, [0] * self._window.weeks)[bucket] += 1
+        if not timeline.complete:
+            self.tally.left_out["flow_time"][item.level] += 1
+            return
+        self._finish(item, timeline, done)
+
+    def _load(self, item: WorkItem, timeline: Timeline) -> None:
+        ends, weeks = self._ends, self._window.weeks
+        diffs = self.tally.state_diffs[item.level]
+        times, states, created = timeline.times, timeline.states, item.created
+        if times[0] > created and bisect_left(ends, created) < bisect_left(ends, times[0]):
+            self.tally.left_out["load"][item.level] += 1
+        count = len(times)
+        for index in range(count):
+            by_state = diffs.get(states[index])
+            if by_state is None:
+                continue
+            entered = times[index]
+            first = bisect_left(ends, entered if entered > created else created)
+            last = bisect_left(ends, times[index + 1]) if index + 1 < count else weeks
+            if first < last:
+                by_state[first] += 1
+                by_state[last] -= 1
+
+    def _finish(self, item: WorkItem, timeline: Timeline, done: int) -> None:
+        times, states = timeline.times, timeline.states
+        start = next((index for index in range(done) if states[index] in self._starts), None)
+        if start is None:
+            return
+        working = sum(
+            (times[index + 1] - times[index]).total_seconds()
+            for index in range(start, done)
+            if states[index] in self._working
+        )
+        seconds = (times[done] - times[start]).total_seconds()
+        finished = FinishedItem(item.source, item.key, item.level, times[done], seconds / 86_400)
+        self.tally.finished.append(Finished(finished, seconds, working))
+
+
+def _at(change: StateChange) -> datetime:
+    return change.at
