@@ -14,6 +14,7 @@ from lpmsync.domain.sanitise import NAME_LIMIT, skipped_item
 from lpmsync.domain.sync import PageOutcome, SyncPage, SyncRequest
 from lpmsync.domain.text import clean_text
 from lpmsync.errors import ConnectorError, FatalConnectorError, StoreError
+from lpmsync.redact import redact
 from lpmsync.services.clock import Clock
 from lpmsync.store import SqlStore
 
@@ -121,13 +122,13 @@ def sync_source(
                 summary.status = "interrupted"
                 break
     except ConnectorError as exc:
-        summary.status, summary.error = "failed", str(exc)
+        summary.status, summary.error = "failed", redact(str(exc))
         level = logging.ERROR if isinstance(exc, FatalConnectorError) else logging.WARNING
         log.log(level, "sync of %s failed: %s", source, exc)
     except StoreError:
         raise
     except Exception as exc:  # a connector bug must not stop the other sources
-        summary.status, summary.error = "failed", f"unexpected {type(exc).__name__}: {exc}"
+        summary.status, summary.error = "failed", redact(f"unexpected {type(exc).__name__}: {exc}")
         log.exception("sync of %s failed unexpectedly", source)
     summary.seconds = time.monotonic() - started
     summary.requests = connector.requests_made - requests_before
