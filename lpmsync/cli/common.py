@@ -12,6 +12,7 @@ from urllib.parse import unquote, urlsplit
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from lpmsync.errors import ConfigError, LpmsyncError
 from lpmsync.logs import register_secret_env_vars
@@ -115,10 +116,14 @@ def _run_app(app: typer.Typer) -> int:  # noqa: PLR0911 (one exit code per error
         # Outside standalone mode click returns the code of a `typer.Exit` instead of exiting.
         code = app(standalone_mode=False)
     except ConfigError as exc:
-        err_console.print(f"[bold red]config error:[/] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(
+            f"[bold red]config error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
+        )
         return EXIT_CONFIG
     except LpmsyncError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(
+            f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
+        )
         return EXIT_FAILURE
     except typer.Exit as exc:
         return int(exc.exit_code or 0)

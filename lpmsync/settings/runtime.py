@@ -57,7 +57,7 @@ def check_store_url(url: str) -> str:
         shown = f"{scheme}://…" if scheme else "this value"
         raise ValueError(
             f"{shown} is not a supported database URL: use sqlite:///PATH, or "
-            f"postgresql+psycopg://USER@HOST/DB with the postgres extra ({POSTGRES_EXTRA})"
+            f"postgresql+psycopg://HOST/DATABASE with the postgres extra ({POSTGRES_EXTRA})"
         )
     return url
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, make_url
+from sqlalchemy import Engine, ExceptionContext, create_engine, event, inspect, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from lpmsync.errors import ConfigError, StoreError
@@ -116,8 +117,27 @@ def _create_engine(url: str) -> Engine:
         _ensure_sqlite_dir(url)
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "handle_error", _sqlite_file_error(_sqlite_path(url)))
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+_FILE_PROBLEMS = ("readonly", "unable to open", "disk i/o", "disk is full")
+
+
+def _sqlite_file_error(path: str) -> Callable[[ExceptionContext], None]:
+    """A write to a read-only file, a vanished folder or a full disk, at any point of any
+    command, becomes one `StoreError` line naming the file and what to do."""
+
+    def translate(context: ExceptionContext) -> None:
+        detail = str(context.original_exception).splitlines()[0]
+        if any(problem in detail.lower() for problem in _FILE_PROBLEMS):
+            raise StoreError(
+                f"the store {path} cannot be written: {detail}; make the file and its folder "
+                "writable by this user (or set store.data_dir to a writable folder)"
+            )
+
+    return translate
 
 
 def _sqlite_path(url: str) -> str:
