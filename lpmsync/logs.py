@@ -2,10 +2,9 @@
 
 `configure_logging` installs one handler on the root logger with a `RedactingFilter`, so every
 record, lpmsync's and every library's (urllib3, slack_sdk, APScheduler), passes the filter before
-it is written. The filter removes the values of secret environment variables (the configured
-ones, registered with `register_secrets`, and any whose name looks like a secret) and the common
-token shapes, whatever the message: Slack tokens, `Basic`/`Bearer` credentials, Jira API tokens,
-Azure DevOps and GitHub PATs, and passwords in URLs.
+it is written. The filter applies the process-wide redaction of `lpmsync.redact` (the same one CLI
+output, `runs.error` and Slack messages pass), after registering the values of variables whose
+name looks like a secret.
 """
 
 from __future__ import annotations
@@ -15,68 +14,23 @@ import logging
 import os
 import re
 import sys
-import threading
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal, Protocol, TextIO
 
+from lpmsync.redact import REDACTED, Redactor, redactor, register_secrets
+
+__all__ = ["REDACTED", "Redactor", "redactor", "register_secrets"]
+
 LogFormat = Literal["auto", "text", "json"]
 
-REDACTED = "[REDACTED]"
-MIN_SECRET_LENGTH = 4  # shorter values would redact ordinary words, and are no real secret
-
-_TOKEN_SHAPES = [
-    re.compile(r"\bxox[abposre]-[A-Za-z0-9-]+"),  # Slack bot/user/app-level tokens
-    re.compile(r"\bxapp-[A-Za-z0-9-]+"),
-    re.compile(r"\bATATT[A-Za-z0-9_\-=]{16,}"),  # Atlassian API tokens
-    re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}"),  # GitHub tokens
-    re.compile(r"\b[a-z2-7]{52}\b"),  # Azure DevOps PATs (classic, base32)
-    re.compile(r"\b[A-Za-z0-9]{84}\b"),  # Azure DevOps PATs (2024 format)
-]
-# The credential after these goes; the scheme or key name stays so the line still reads.
-_AUTH_SCHEME = re.compile(r"(?i)\b(basic|bearer)(\s+)([A-Za-z0-9+/=._~\-]{8,})")
-_KEY_VALUE = re.compile(
-    r"(?i)\b(authorization|token|pat|password|passwd|secret|api[_-]?key)"
-    r"(['\"]?\s*[:=]\s*['\"]?)([^\s'\",}&]{4,})"
-)
-_URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://[^/\s:@]*:)([^@\s/]+)(@)")
 _SECRET_NAME = re.compile(r"(?i)(TOKEN|SECRET|PASSWORD|PASSWD|_PAT$|^PAT_|_PAT_|API_KEY|APIKEY)")
 
 # LogRecord attributes that are not `extra=` fields.
 _STANDARD_ATTRS = frozenset(
     vars(logging.LogRecord("", 0, "", 0, "", None, None)).keys() | {"message", "asctime"}
 )
-
-
-class Redactor:
-    """Replaces known secret values and token shapes in text. Thread-safe to extend."""
-
-    def __init__(self, secrets: Iterable[str] = ()) -> None:
-        self._lock = threading.Lock()
-        self._secrets: tuple[str, ...] = ()
-        self.add(secrets)
-
-    def add(self, secrets: Iterable[str]) -> None:
-        """Redact these values from now on (blank and very short values are ignored)."""
-        values = {value.strip() for value in secrets if len(value.strip()) >= MIN_SECRET_LENGTH}
-        with self._lock:  # longest first, so a secret containing another is removed whole
-            merged = set(self._secrets) | values
-            self._secrets = tuple(sorted(merged, key=len, reverse=True))
-
-    def __call__(self, text: str) -> str:
-        for secret in self._secrets:
-            if secret in text:
-                text = text.replace(secret, REDACTED)
-        for shape in _TOKEN_SHAPES:
-            text = shape.sub(REDACTED, text)
-        text = _AUTH_SCHEME.sub(_keep_name, text)
-        text = _KEY_VALUE.sub(_keep_name, text)
-        return _URL_PASSWORD.sub(lambda m: f"{m.group(1)}{REDACTED}{m.group(3)}", text)
-
-
-def _keep_name(match: re.Match[str]) -> str:
-    return f"{match.group(1)}{match.group(2)}{REDACTED}"
 
 
 class RedactingFilter(logging.Filter):
@@ -130,7 +84,6 @@ class JsonFormatter(logging.Formatter):
 
 TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
-_redactor = Redactor()
 _HANDLER_NAME = "lpmsync"
 _requested: dict[str, LogFormat] = {}  # what `--log-format` asked for, if anything
 
@@ -147,16 +100,6 @@ class _CurrentStderr:
 
     def isatty(self) -> bool:
         return sys.stderr.isatty()
-
-
-def redactor() -> Redactor:
-    """The process-wide redactor the logging filter uses."""
-    return _redactor
-
-
-def register_secrets(values: Iterable[str]) -> None:
-    """Redact these values from every log record from now on."""
-    _redactor.add(values)
 
 
 class SecretHolder(Protocol):
@@ -219,7 +162,7 @@ def configure_logging(
     register_secrets(secret_looking_env_values(environ))
     handler: logging.StreamHandler[TextIO] = logging.StreamHandler(output)
     handler.set_name(_HANDLER_NAME)
-    handler.addFilter(RedactingFilter(_redactor))
+    handler.addFilter(RedactingFilter(redactor()))
     if resolve_format(log_format, output, environ) == "json":
         handler.setFormatter(JsonFormatter())
     else:

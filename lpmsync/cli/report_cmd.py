@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 import typer
 from rich.console import Group, RenderableType
-from rich.markup import escape
+from rich.markup import escape as markup_escape
 from rich.table import Table
 from rich.text import Text
 
@@ -17,11 +17,18 @@ from lpmsync.cli.common import ConfigOption, console, load
 from lpmsync.cli.report_flow import render_flow
 from lpmsync.domain.findings import Finding
 from lpmsync.domain.report import Analysis
+from lpmsync.domain.text import display_text
 from lpmsync.services.clock import utc_now
 from lpmsync.services.report import Report, build_report, unknown_rule
 from lpmsync.settings import Settings
 
 _SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+def escape(text: str) -> str:
+    """Tracker text for a table cell: no Rich markup, no invisible or direction-changing
+    characters (a right-to-left override would make the row lie)."""
+    return markup_escape(display_text(text))
 
 
 def _rule_ids(values: list[str] | None) -> list[str] | None:

@@ -44,8 +44,10 @@ class SyncPage:
 
 @dataclass(frozen=True, slots=True)
 class PageOutcome:
-    """What committing a page changed in the store."""
+    """What committing a page changed in the store; `refused` are the page's items the store
+    would not hold (see `lpmsync.domain.sanitise`), skipped and counted like the connector's."""
 
     added: int = 0
     changed: int = 0
     removed: int = 0
+    refused: tuple[SkippedItem, ...] = ()

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from lpmsync.domain.findings import JsonValue
 from lpmsync.domain.notices import RenderedMessage
+from lpmsync.domain.text import display_text
 
 Block = dict[str, JsonValue]
 
@@ -27,8 +28,10 @@ _GROUP_ID = re.compile(r"S[A-Z0-9]{2,20}")
 
 
 def escape(text: str) -> str:
-    """Slack's three control characters as entities (and only those three, as Slack asks)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Slack's three control characters as entities (and only those three, as Slack asks);
+    invisible and direction-changing characters removed (`display_text`)."""
+    shown = display_text(text)
+    return shown.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def clip(text: str, limit: int) -> str:

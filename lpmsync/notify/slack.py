@@ -7,16 +7,18 @@ It does not retry: the outbox decides when to try again. It raises only lpmsync'
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
 from lpmsync.domain.alerts import MessageKind, OutgoingMessage
+from lpmsync.domain.findings import JsonValue
 from lpmsync.errors import PermanentNotifyError
 from lpmsync.notify.slack_errors import (
     AUTH_CODES,
@@ -24,6 +26,7 @@ from lpmsync.notify.slack_errors import (
     from_api_error,
     from_transport_error,
 )
+from lpmsync.redact import redact, redact_json
 
 log = logging.getLogger("lpmsync.notify.slack")
 
@@ -61,6 +64,7 @@ class SlackSender:
         self._client = client
 
     def send(self, message: OutgoingMessage, parent: Delivery | None = None) -> Delivery:
+        message = redacted_message(message)
         if message.kind is MessageKind.POST:
             delivery = self._post(message, parent)
         elif message.kind is MessageKind.UPDATE:
@@ -143,6 +147,13 @@ class SlackSender:
         files = response.get("files") or []
         file_id = str(files[0]["id"]) if files else ""
         return Delivery(channel, file_id)
+
+
+def redacted_message(message: OutgoingMessage) -> OutgoingMessage:
+    """The message as it may leave the process: every text and block string redacted."""
+    blocks = tuple(cast(Mapping[str, JsonValue], redact_json(block)) for block in message.blocks)
+    title = redact(message.title) if message.title is not None else None
+    return dataclasses.replace(message, text=redact(message.text), blocks=blocks, title=title)
 
 
 def _placement(message: OutgoingMessage, parent: Delivery | None) -> tuple[str, str | None]:

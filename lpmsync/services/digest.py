@@ -14,6 +14,7 @@ from lpmsync.analysis import analyse
 from lpmsync.analysis.digest import WEEK, AlertCounts, build_digest, digest_metrics
 from lpmsync.domain.alerts import MessageKind, OutgoingMessage
 from lpmsync.domain.digest import Digest
+from lpmsync.errors import LpmsyncError
 from lpmsync.notify.render_digest import render_digest
 from lpmsync.notify.render_html import preview_html
 from lpmsync.settings import Settings
@@ -122,7 +123,18 @@ def publish_digest(store: SqlStore, plan: DigestPlan, now: datetime) -> int:
 
 
 def write_preview(plan: DigestPlan, out_dir: Path) -> list[Path]:
-    """Write the blocks JSON, the chart PNGs and a self-contained HTML preview to `out_dir`."""
+    """Write the blocks JSON, the chart PNGs and a self-contained HTML preview to `out_dir`;
+    a folder that cannot be written is one `LpmsyncError` line naming it."""
+    try:
+        return _write_preview(plan, out_dir)
+    except OSError as exc:
+        raise LpmsyncError(
+            f"cannot write the digest preview to {out_dir}: {exc.strerror or exc}; "
+            "choose a writable folder with --out"
+        ) from None
+
+
+def _write_preview(plan: DigestPlan, out_dir: Path) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     posts = [m for m in plan.messages if m.kind is MessageKind.POST]
     document = {

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 
-from lpmsync.logs import redactor
 from lpmsync.observability import Readiness
+from lpmsync.redact import redactor
 from lpmsync.store import SqlStore
 from lpmsync.store.runs import RunRecord
 

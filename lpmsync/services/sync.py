@@ -10,8 +10,11 @@ from dataclasses import dataclass, field
 from lpmsync.connectors.base import Connector
 from lpmsync.domain.findings import JsonValue
 from lpmsync.domain.model import UNMAPPED
+from lpmsync.domain.sanitise import NAME_LIMIT, skipped_item
 from lpmsync.domain.sync import PageOutcome, SyncPage, SyncRequest
+from lpmsync.domain.text import clean_text
 from lpmsync.errors import ConnectorError, FatalConnectorError, StoreError
+from lpmsync.redact import redact
 from lpmsync.services.clock import Clock
 from lpmsync.store import SqlStore
 
@@ -45,13 +48,16 @@ class SourceSummary:
         self.added += outcome.added
         self.changed += outcome.changed
         self.removed += outcome.removed
-        self.skipped_count += len(page.skipped)
-        for skipped in page.skipped[: max(0, DETAIL_LIMIT - len(self.skipped))]:
+        every_skipped = (*page.skipped, *outcome.refused)
+        self.skipped_count += len(every_skipped)
+        for raw in every_skipped[: max(0, DETAIL_LIMIT - len(self.skipped))]:
+            skipped = skipped_item(raw.source, raw.key, raw.reason)  # stored in runs.stats
             self.skipped.append({"key": skipped.key, "reason": skipped.reason})
-        unmapped = [item for item in page.items if item.state == UNMAPPED]
+        refused = {skipped.key for skipped in outcome.refused}
+        unmapped = [i for i in page.items if i.state == UNMAPPED and i.key not in refused]
         self.unmapped_count += len(unmapped)
         for item in unmapped[: max(0, DETAIL_LIMIT - len(self.unmapped))]:
-            self.unmapped.append({"key": item.key, "status": item.status})
+            self.unmapped.append({"key": item.key, "status": clean_text(item.status, NAME_LIMIT)})
 
     def stats(self) -> dict[str, JsonValue]:
         return {
@@ -116,13 +122,13 @@ def sync_source(
                 summary.status = "interrupted"
                 break
     except ConnectorError as exc:
-        summary.status, summary.error = "failed", str(exc)
+        summary.status, summary.error = "failed", redact(str(exc))
         level = logging.ERROR if isinstance(exc, FatalConnectorError) else logging.WARNING
         log.log(level, "sync of %s failed: %s", source, exc)
     except StoreError:
         raise
     except Exception as exc:  # a connector bug must not stop the other sources
-        summary.status, summary.error = "failed", f"unexpected {type(exc).__name__}: {exc}"
+        summary.status, summary.error = "failed", redact(f"unexpected {type(exc).__name__}: {exc}")
         log.exception("sync of %s failed unexpectedly", source)
     summary.seconds = time.monotonic() - started
     summary.requests = connector.requests_made - requests_before

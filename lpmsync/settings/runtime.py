@@ -46,9 +46,30 @@ class ScheduleConfig(StrictModel):
         return check_crontab(value, weekday_names=True)
 
 
+SUPPORTED_STORE_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg")
+POSTGRES_EXTRA = "pip install 'lpmsync[postgres]'"
+
+
+def check_store_url(url: str) -> str:
+    """Only the databases lpmsync supports: SQLite, and PostgreSQL through psycopg 3."""
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme not in SUPPORTED_STORE_SCHEMES:
+        shown = f"{scheme}://…" if scheme else "this value"
+        raise ValueError(
+            f"{shown} is not a supported database URL: use sqlite:///PATH, or "
+            f"postgresql+psycopg://HOST/DATABASE with the postgres extra ({POSTGRES_EXTRA})"
+        )
+    return url
+
+
 class StoreConfig(StrictModel):
     url: str | None = None  # default: SQLite file in data_dir; PostgreSQL: postgresql+psycopg://
     data_dir: Path = Path("data")
+
+    @field_validator("url")
+    @classmethod
+    def _supported(cls, value: str | None) -> str | None:
+        return None if value is None else check_store_url(value)
 
     @property
     def effective_url(self) -> str:

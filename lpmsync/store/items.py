@@ -12,6 +12,7 @@ from sqlalchemy import Engine, delete, func, select, tuple_
 from sqlalchemy.engine import Connection
 
 from lpmsync.domain.model import ItemRef, Level, StateChange, WorkItem, WsjfInputs
+from lpmsync.domain.sanitise import sanitise_page
 from lpmsync.domain.sync import Cursor, PageOutcome, SyncPage
 from lpmsync.store import bulk
 from lpmsync.store.schema import cursors, items, state_changes
@@ -125,14 +126,17 @@ class ItemRepository:
             return int(conn.execute(select(func.count()).select_from(items)).scalar_one())
 
     def apply_page(self, source: str, page: SyncPage, now: datetime) -> PageOutcome:
-        """Commit one page: items, history, removals and cursor in one transaction."""
+        """Commit one page: items, history, removals and cursor in one transaction. Items the
+        store cannot hold as they are (see `lpmsync.domain.sanitise`) are stored sanitised or
+        refused; the refused ones come back in the outcome, so a bad item never fails a page."""
+        page, refused = sanitise_page(page)
         with self._engine.begin() as conn:
             added, changed = self._upsert_items(conn, page.items, now)
             self._insert_history(conn, page.history)
             removed = self._remove_out_of_scope(conn, source, page.scope)
             if page.cursor is not None:
                 self._save_cursor(conn, source, page.cursor, now)
-        return PageOutcome(added=added, changed=changed, removed=removed)
+        return PageOutcome(added=added, changed=changed, removed=removed, refused=refused)
 
     def _upsert_items(
         self, conn: Connection, page_items: Sequence[WorkItem], now: datetime

@@ -10,7 +10,11 @@ from typing import Any
 from sqlalchemy import Engine, func, insert, select, update
 
 from lpmsync.domain.findings import JsonValue
+from lpmsync.domain.text import clean_text
+from lpmsync.redact import redact
 from lpmsync.store.schema import runs
+
+ERROR_LIMIT = 2000  # characters of a run's error kept; the log has the rest
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,11 +65,13 @@ class RunRepository:
         stats: Mapping[str, JsonValue],
         error: str | None = None,
     ) -> None:
+        # The error may quote a tracker's answer: no secret and no NUL (PostgreSQL) is stored.
+        stored = clean_text(redact(error), ERROR_LIMIT) if error is not None else None
         with self._engine.begin() as conn:
             conn.execute(
                 update(runs)
                 .where(runs.c.id == run_id)
-                .values(finished_at=finished_at, status=status, stats=dict(stats), error=error)
+                .values(finished_at=finished_at, status=status, stats=dict(stats), error=stored)
             )
 
     def recent(self, limit: int = 20, job: str | None = None) -> list[RunRecord]:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import importlib.util
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Engine, ExceptionContext, create_engine, event, inspect, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from lpmsync.errors import StoreError
+from lpmsync.errors import ConfigError, StoreError
+from lpmsync.redact import redact
+from lpmsync.settings.runtime import POSTGRES_EXTRA, check_store_url
 from lpmsync.store.alerts import AlertRepository
 from lpmsync.store.items import ItemRepository
 from lpmsync.store.locks import locks_for
@@ -56,15 +60,60 @@ class SqlStore:
 
 
 def open_store(url: str, *, upgrade: bool = True) -> SqlStore:
-    """Open (and by default migrate) the store at `url`; SQLite files get WAL mode."""
+    """Open (and by default migrate) the store at `url`; SQLite files get WAL mode.
+
+    Every failure is a `StoreError` (or a `ConfigError` for a URL lpmsync cannot use) whose
+    one line names the file or the URL (password hidden) and what to do."""
+    url = normalise_url(url)
     try:
         engine = _create_engine(url)
         store = SqlStore(engine)
         if upgrade:
             store.upgrade()
         return store
+    except StoreError as exc:
+        raise StoreError(f"{exc}{_advice(url, str(exc))}") from None
     except SQLAlchemyError as exc:
-        raise StoreError(f"cannot open the store: {_describe(exc)}") from None
+        detail = _describe(exc)
+        raise StoreError(f"cannot open the store: {detail}{_advice(url, detail)}") from None
+    except OSError as exc:  # the data directory cannot be created
+        raise StoreError(
+            f"cannot create the store's folder for {shown_url(url)}: {exc.strerror or exc}; "
+            "create it (writable by this user) or set store.data_dir to a writable folder"
+        ) from None
+
+
+def normalise_url(url: str) -> str:
+    """A supported store URL with its driver (`postgresql://` means psycopg 3, the driver the
+    `postgres` extra installs); raises `ConfigError` for any other scheme."""
+    try:
+        check_store_url(url)
+    except ValueError as exc:
+        raise ConfigError(str(exc), key="store.url") from None
+    if url.split("://", 1)[0].lower() == "postgresql":
+        url = "postgresql+psycopg" + url[len("postgresql") :]
+    if url.startswith("postgresql+psycopg") and importlib.util.find_spec("psycopg") is None:
+        raise ConfigError(
+            f"{shown_url(url)} needs the PostgreSQL driver: {POSTGRES_EXTRA}", key="store.url"
+        )
+    return url
+
+
+def shown_url(url: str) -> str:
+    """The URL with its password (and any user-info secret) hidden, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return redact(url)
+
+
+def _advice(url: str, detail: str) -> str:
+    if url.startswith("sqlite"):
+        path = _sqlite_path(url) or url
+        if "readonly" in detail or "unable to open" in detail:
+            return f" ({path}: make the file and its folder writable by this user)"
+        return f" ({path})"
+    return f" ({shown_url(url)}: check that the server is up and the URL, user and database)"
 
 
 def _create_engine(url: str) -> Engine:
@@ -72,12 +121,35 @@ def _create_engine(url: str) -> Engine:
         _ensure_sqlite_dir(url)
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "handle_error", _sqlite_file_error(_sqlite_path(url)))
         return engine
     return create_engine(url, pool_pre_ping=True)
 
 
+_FILE_PROBLEMS = ("readonly", "unable to open", "disk i/o", "disk is full")
+
+
+def _sqlite_file_error(path: str) -> Callable[[ExceptionContext], None]:
+    """A write to a read-only file, a vanished folder or a full disk, at any point of any
+    command, becomes one `StoreError` line naming the file and what to do."""
+
+    def translate(context: ExceptionContext) -> None:
+        detail = str(context.original_exception).splitlines()[0]
+        if any(problem in detail.lower() for problem in _FILE_PROBLEMS):
+            raise StoreError(
+                f"the store {path} cannot be written: {detail}; make the file and its folder "
+                "writable by this user (or set store.data_dir to a writable folder)"
+            )
+
+    return translate
+
+
+def _sqlite_path(url: str) -> str:
+    return url.split("///", 1)[-1] if "///" in url else ""
+
+
 def _ensure_sqlite_dir(url: str) -> None:
-    path = url.split("///", 1)[-1] if "///" in url else ""
+    path = _sqlite_path(url)
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
 

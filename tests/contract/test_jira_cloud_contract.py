@@ -152,14 +152,16 @@ def test_items_are_mapped_from_the_configured_fields(jira: FakeJira) -> None:
     assert child.entered_state_at == child.created  # no history: since creation
 
 
-def test_other_issue_types_are_left_out_without_counting_as_skipped(jira: FakeJira) -> None:
+def test_other_issue_types_are_left_out_and_counted_as_skipped(jira: FakeJira) -> None:
     jira.add(*make_issues(3), FakeIssue("PORT-4", 10004, "Story", summary="A story"))
     memory = Memory()
 
     pages = memory.sync(connector(config()))
 
     assert sorted(memory.items) == ["PORT-1", "PORT-2", "PORT-3"]
-    assert not [s for page in pages for s in page.skipped]
+    assert [(s.key, s.reason) for page in pages for s in page.skipped] == [
+        ("PORT-4", "issue type 'Story' is not mapped in issue_types")
+    ]
     assert memory.cursor is not None and memory.cursor["ignored"] == ["PORT-4"]
 
 

@@ -78,7 +78,7 @@ def test_recorded_item_with_tags_identity_and_state_change_date() -> None:
     assert item.url == "https://dev.azure.com/fabrikam/Fabrikam%20Fiber/_workitems/edit/12"
 
 
-def test_recorded_list_maps_known_types_and_drops_others_silently() -> None:
+def test_recorded_list_maps_known_types_and_counts_others_as_skipped() -> None:
     body = example_body(EXAMPLE_ITEMS)
     batch = map_work_items(
         body["value"],
@@ -89,7 +89,9 @@ def test_recorded_list_maps_known_types_and_drops_others_silently() -> None:
         ),
     )
     assert [item.key for item in batch.items] == ["297"]  # 299 and 300 are Tasks
-    assert batch.skipped == ()
+    assert [(s.key, s.reason) for s in batch.skipped] == [
+        (key, "work item type 'Task' is not mapped in work_item_types") for key in ("299", "300")
+    ]
     item = batch.items[0]
     assert item.estimate == 8.0 and item.wsjf.job_size == 8.0  # Effort serves both by default
     assert item.owner is None  # unassigned
@@ -101,6 +103,7 @@ def test_recorded_batch_with_requested_fields_only_is_skipped_without_dates() ->
     # The recorded call asked only for id, title, type and remaining work: no state, no dates.
     assert batch.items == ()
     assert [(s.key, s.reason) for s in batch.skipped] == [
+        ("297", "work item type 'Product Backlog Item' is not mapped in work_item_types"),
         ("299", "field System.State is missing"),
         ("300", "field System.State is missing"),
     ]
@@ -191,7 +194,7 @@ def test_a_batch_goes_on_past_malformed_and_omitted_items() -> None:
         config(),
     )
     assert [item.key for item in batch.items] == ["1"]
-    assert [skipped.key for skipped in batch.skipped] == ["2"]
+    assert [skipped.key for skipped in batch.skipped] == ["2", "3"]  # 3: a Bug, not mapped
 
 
 def test_requested_fields_are_exactly_what_the_mapping_reads() -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from lpmsync.connectors.jira.mapping import FieldIds, MappingConfig, map_issue
 from lpmsync.connectors.jira.values import parse_datetime, utc_offset_minutes
-from lpmsync.domain.model import UNMAPPED, ItemRef, Level, WsjfInputs
+from lpmsync.domain.model import UNMAPPED, ItemRef, Level, SkippedItem, WsjfInputs
 
 IDS = FieldIds(
     theme="customfield_1",
@@ -142,9 +142,12 @@ def test_names_match_case_insensitively() -> None:
     assert (mapped.item.level, mapped.item.state) == (Level.EPIC, "Implementing")
 
 
-def test_other_issue_types_are_neither_items_nor_skipped() -> None:
+def test_other_issue_types_are_skipped_and_counted_with_the_reason() -> None:
     mapped = map_issue(raw(issuetype={"name": "Story"}), [], CONFIG)
-    assert (mapped.key, mapped.item, mapped.skipped) == ("PORT-1", None, None)
+    assert (mapped.key, mapped.item) == ("PORT-1", None)
+    assert mapped.skipped == SkippedItem(
+        "jira", "PORT-1", "issue type 'Story' is not mapped in issue_types"
+    )
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,8 @@
 """Azure DevOps work item JSON -> `WorkItem` (pure: no I/O, no clock).
 
 Input is one element of a `workitemsbatch` response (`{id, rev, fields: {...}, url}`). A work item
-type the source does not map is left out silently (the WIQL asks only for mapped types, so it is a
-race at most); a malformed item becomes a `SkippedItem` with the reason, and the sync goes on.
+of a type the source does not map (the WIQL asks only for mapped types, so it is a race at most)
+or a malformed one becomes a `SkippedItem` with the reason, and the sync goes on.
 """
 
 from __future__ import annotations
@@ -88,8 +88,8 @@ def map_work_items(raw_items: Iterable[object], config: AzureDevOpsSource) -> Ma
     return MappedBatch(tuple(items), tuple(skipped))
 
 
-def map_work_item(raw: object, config: AzureDevOpsSource) -> WorkItem | SkippedItem | None:
-    """One work item, a `SkippedItem` when malformed, or None when its type is not mapped."""
+def map_work_item(raw: object, config: AzureDevOpsSource) -> WorkItem | SkippedItem:
+    """One work item, or a `SkippedItem` when malformed or of a type the source does not map."""
     key = _key_of(raw)
     try:
         if not isinstance(raw, Mapping) or key is None:
@@ -100,6 +100,10 @@ def map_work_item(raw: object, config: AzureDevOpsSource) -> WorkItem | SkippedI
         return _map_fields(int(key), fields, config)
     except SkippableItemError as error:
         return SkippedItem(config.name, error.key, error.reason)
+    except (ValueError, TypeError, ArithmeticError, RecursionError) as error:
+        # A value shape no reader above foresaw: this item is skipped, the source goes on.
+        reason = f"unreadable value ({type(error).__name__}: {str(error)[:120]})"
+        return SkippedItem(config.name, key or "?", reason)
 
 
 def _key_of(raw: object) -> str | None:
@@ -111,14 +115,14 @@ def _key_of(raw: object) -> str | None:
     return None
 
 
-def _map_fields(
-    item_id: int, fields: Mapping[str, Any], config: AzureDevOpsSource
-) -> WorkItem | None:
+def _map_fields(item_id: int, fields: Mapping[str, Any], config: AzureDevOpsSource) -> WorkItem:
     key = str(item_id)
     read = _FieldReader(key, fields)
-    level = config.work_item_types.get(read.required_text(WORK_ITEM_TYPE))
-    if level is None:
-        return None
+    type_name = read.required_text(WORK_ITEM_TYPE)
+    level = config.work_item_types.get(type_name)
+    if level is None:  # counted, so a type renamed in the process can be seen
+        reason = f"work item type {type_name[:80]!r} is not mapped in work_item_types"
+        raise SkippableItemError(key, reason)
     state = read.required_text(STATE)
     status = (read.text(BOARD_COLUMN) or state) if config.use_board_column else state
     labels = _split_list(read.text(TAGS) or "")
@@ -212,7 +216,8 @@ class _FieldReader:
             return None
         number: float | None = None
         if isinstance(value, int | float) and not isinstance(value, bool):
-            number = float(value)
+            with contextlib.suppress(OverflowError):  # an int too large for a float
+                number = float(value)
         elif isinstance(value, str):
             with contextlib.suppress(ValueError):
                 number = float(value)

@@ -109,8 +109,8 @@ class MappingConfig:
 
 @dataclass(frozen=True)
 class MappedIssue:
-    """One raw issue's outcome: an item (with its history), a skip, or neither (an issue type
-    that is not part of the portfolio, e.g. a Story in a broad JQL)."""
+    """One raw issue's outcome: an item (with its history) or a skip with its reason (a
+    malformed item, or an issue type that is not part of the portfolio)."""
 
     key: str
     item: WorkItem | None = None
@@ -133,6 +133,10 @@ def map_issue(
         return _map(key, raw, histories, config)
     except MalformedValueError as exc:
         return MappedIssue(key, skipped=SkippedItem(config.source, key, exc.reason))
+    except (ValueError, TypeError, ArithmeticError, RecursionError) as exc:
+        # A value shape no reader above foresaw: this item is skipped, the source goes on.
+        reason = f"unreadable value ({type(exc).__name__}: {str(exc)[:120]})"
+        return MappedIssue(key, skipped=SkippedItem(config.source, key, reason))
 
 
 def _key_of(raw: object) -> str | None:
@@ -150,8 +154,9 @@ def _map(
         raise MalformedValueError("issue has no fields")
     type_name, _ = named(fields.get("issuetype"), "issuetype")
     level = _lookup(config.issue_types, type_name)
-    if level is None:
-        return MappedIssue(key)
+    if level is None:  # e.g. a Story found by a broad JQL: counted, so it can be seen
+        reason = f"issue type {type_name[:80]!r} is not mapped in issue_types"
+        return MappedIssue(key, skipped=SkippedItem(config.source, key, reason))
     status, status_id = named(fields.get("status"), "status")
     created = parse_datetime(fields.get("created"), "created")
     history = status_changes(key, histories_of(raw, histories), config.source)

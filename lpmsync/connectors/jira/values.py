@@ -8,6 +8,7 @@ Each helper accepts every shape Jira Cloud and Data Center send for that kind of
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -54,8 +55,10 @@ def option_text(value: object) -> str | None:
         raise MalformedValueError(f"expected text or an option, got {value!r}")
     if isinstance(value, str):
         return value.strip() or None
-    if isinstance(value, int | float):
+    if isinstance(value, float):
         return f"{value:g}"
+    if isinstance(value, int):  # exact: `:g` would need a float, and a huge int has none
+        return str(value)
     if isinstance(value, Mapping):
         for name in ("value", "name", "key"):
             text = value.get(name)
@@ -87,14 +90,27 @@ def number(value: object, what: str) -> float | None:
         return number(value.get("value"), what)
     if isinstance(value, bool):
         raise MalformedValueError(f"{what} is not a number: {value!r}")
-    if isinstance(value, int | float):
-        return float(value)
+    if not isinstance(value, int | float | str):
+        raise MalformedValueError(f"{what} is not a number: {type(value).__name__}")
+    shown = _shown_number(value)
+    try:
+        parsed = float(value)
+    except ValueError:
+        raise MalformedValueError(f"{what} is not a number: {shown}") from None
+    except OverflowError:  # an int too large for a float
+        raise MalformedValueError(f"{what} is too large for a number: {shown}") from None
+    if not math.isfinite(parsed):  # NaN, or `1e400`, which JSON parsing turns into inf
+        raise MalformedValueError(f"{what} is not a finite number: {shown}")
+    return parsed
+
+
+def _shown_number(value: int | float | str) -> str:
+    """A bad number as a reason may quote it: short, and never a conversion that fails."""
     if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError as exc:
-            raise MalformedValueError(f"{what} is not a number: {value[:40]!r}") from exc
-    raise MalformedValueError(f"{what} is not a number: {type(value).__name__}")
+        return repr(value[:40])
+    if isinstance(value, int) and value.bit_length() > 64:
+        return f"an integer of {value.bit_length()} bits"
+    return repr(value)
 
 
 def person(value: object, what: str) -> str | None:

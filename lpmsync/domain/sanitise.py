@@ -1,0 +1,128 @@
+"""What the store accepts from a tracker page: pure rules, the same on SQLite and PostgreSQL.
+
+An item is either stored sanitised or skipped with a reason; it never fails its page:
+
+- text is cleaned (`lpmsync.domain.text.clean_text`) and cut at a documented length: titles at
+  `TITLE_LIMIT`, area paths at `PATH_LIMIT`, every other text (status, owner, value stream,
+  each label, component and theme value) at `NAME_LIMIT` characters;
+- an identifier (key, id, parent key) is never altered, since it names the item in the tracker:
+  one longer than `KEY_LIMIT` or holding characters `clean_text` removes skips the item;
+- an estimate or WSJF input that is not a finite number (NaN, Infinity) skips the item.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+from lpmsync.domain.model import SkippedItem, StateChange, WorkItem, WsjfInputs
+from lpmsync.domain.sync import SyncPage
+from lpmsync.domain.text import clean_text, is_clean
+
+KEY_LIMIT = 255
+NAME_LIMIT = 255
+TITLE_LIMIT = 500
+PATH_LIMIT = 1000
+REASON_LIMIT = 500
+
+
+class RefusedItemError(ValueError):
+    """The item cannot be stored as it is; `reason` says why, in the operator's words."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+def sanitise_page(page: SyncPage) -> tuple[SyncPage, tuple[SkippedItem, ...]]:
+    """The page as the store may hold it, and the items it refused (with the reason)."""
+    kept: list[WorkItem] = []
+    refused: list[SkippedItem] = []
+    refused_keys: set[str] = set()
+    for item in page.items:
+        try:
+            kept.append(sanitise_item(item))
+        except RefusedItemError as error:
+            refused.append(skipped_item(item.source, item.key, error.reason))
+            refused_keys.add(item.key)
+    history = tuple(
+        _change(change) for change in page.history if _identifier_ok(change.key, refused_keys)
+    )
+    clean = dataclasses.replace(
+        page,
+        items=tuple(kept),
+        history=history,
+        skipped=tuple(skipped_item(s.source, s.key, s.reason) for s in page.skipped),
+    )
+    return clean, tuple(refused)
+
+
+def skipped_item(source: str, key: str, reason: str) -> SkippedItem:
+    """A skipped item whose key and reason are safe to store and show."""
+    return SkippedItem(
+        source, clean_text(key, KEY_LIMIT) or "(blank key)", clean_text(reason, REASON_LIMIT)
+    )
+
+
+def sanitise_item(item: WorkItem) -> WorkItem:
+    """`item` with clean, bounded text; raises `RefusedItemError` when it cannot be stored."""
+    _check_identifier(item.key, "key")
+    _check_identifier(item.id, "id")
+    if item.parent is not None:
+        _check_identifier(item.parent.key, "parent key")
+    return dataclasses.replace(
+        item,
+        title=clean_text(item.title, TITLE_LIMIT),
+        url=clean_text(item.url),
+        status=clean_text(item.status, NAME_LIMIT),
+        state=clean_text(item.state, NAME_LIMIT),
+        theme_values=_names(item.theme_values),
+        labels=_names(item.labels),
+        components=_names(item.components),
+        area_path=_optional(item.area_path, PATH_LIMIT),
+        value_stream=_optional(item.value_stream, NAME_LIMIT),
+        owner=_optional(item.owner, NAME_LIMIT),
+        estimate=_finite(item.estimate, "estimate"),
+        wsjf=WsjfInputs(
+            business_value=_finite(item.wsjf.business_value, "business value"),
+            time_criticality=_finite(item.wsjf.time_criticality, "time criticality"),
+            risk_reduction=_finite(item.wsjf.risk_reduction, "risk reduction"),
+            job_size=_finite(item.wsjf.job_size, "job size"),
+        ),
+    )
+
+
+def _check_identifier(value: str, what: str) -> None:
+    if len(value) > KEY_LIMIT:
+        raise RefusedItemError(f"{what} is longer than {KEY_LIMIT} characters ({len(value)})")
+    if not value or not is_clean(value):
+        raise RefusedItemError(f"{what} is blank or holds control or invisible characters")
+
+
+def _identifier_ok(key: str, refused: set[str]) -> bool:
+    return len(key) <= KEY_LIMIT and bool(key) and is_clean(key) and key not in refused
+
+
+def _change(change: StateChange) -> StateChange:
+    return StateChange(
+        change.source,
+        change.key,
+        change.at,
+        _optional(change.from_status, NAME_LIMIT),
+        clean_text(change.to_status, NAME_LIMIT),
+    )
+
+
+def _optional(text: str | None, limit: int) -> str | None:
+    return None if text is None else clean_text(text, limit) or None
+
+
+def _names(values: tuple[str, ...]) -> tuple[str, ...]:
+    cleaned = (clean_text(value, NAME_LIMIT).strip() for value in values)
+    return tuple(dict.fromkeys(value for value in cleaned if value))
+
+
+def _finite(value: float | None, what: str) -> float | None:
+    if value is not None and not math.isfinite(value):
+        raise RefusedItemError(f"{what} is not a finite number ({value})")
+    return value
