@@ -30,6 +30,7 @@ class SlackMessage:
     blocks: tuple[Mapping[str, Any], ...] = ()
     thread_ts: str | None = None
     history: tuple[tuple[str, tuple[Mapping[str, Any], ...]], ...] = ()
+    metadata: Mapping[str, Any] | None = None  # `{event_type, event_payload}` as posted
 
     @property
     def edits(self) -> int:
