@@ -42,7 +42,7 @@ __all__ = ["Backoff", "SendSummary", "Sender", "default_worker", "drain_outbox"]
 
 log = logging.getLogger("lpmsync.send")
 
-Sleep = Callable[[float], None]
+Sleep = Callable[[float], object]  # time.sleep, or a stop event's wait
 TOO_LONG = "msg_blocks_too_long"
 
 

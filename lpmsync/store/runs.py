@@ -68,6 +68,21 @@ class RunRepository:
                 .values(finished_at=finished_at, status=status, stats=dict(stats), error=error)
             )
 
+    def abandon(self, job: str, now: datetime) -> int:
+        """Mark `job`'s runs still `running` as `abandoned`: call it holding the job's lock, when
+        no live process can be running them (they were left by one that died)."""
+        with self._engine.begin() as conn:
+            result = conn.execute(
+                update(runs)
+                .where(runs.c.job == job, runs.c.status == "running")
+                .values(
+                    status="abandoned",
+                    finished_at=now,
+                    error="the process running it ended without finishing (killed?)",
+                )
+            )
+            return int(result.rowcount or 0)
+
     def recent(self, limit: int = 20, job: str | None = None) -> list[RunRecord]:
         query = select(runs).order_by(runs.c.started_at.desc(), runs.c.id.desc()).limit(limit)
         if job is not None:
