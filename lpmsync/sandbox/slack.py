@@ -12,6 +12,7 @@ section text 3000, header 150), both form-encoded and JSON bodies, and the three
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -55,7 +56,7 @@ TEAM = {
     "url": "https://lpmsync-sandbox.slack.com/",
 }
 BOT = {"user": "lpmsync", "user_id": "U0LPMSYNC", "bot_id": "B0LPMSYNC1"}
-_TS_BASE = 1_763_280_000  # ts seconds start here; every ts is unique and increasing
+_TS_BASE = 1_763_280_000  # when the sandbox channels were "created"
 
 Method = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -282,9 +283,10 @@ class SlackWorkspace:
         return channel
 
     def _next_ts(self) -> str:
-        self._state.counter += 1
-        number = self._state.counter
-        return f"{_TS_BASE + number}.{number % 1_000_000:06d}"
+        """Wall-clock microseconds like slack.com (so `oldest` bounds work), always increasing."""
+        micros = max(time.time_ns() // 1000, self._state.last_ts_micros + 1)
+        self._state.last_ts_micros = micros
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
     def _next_id(self) -> str:
         self._state.counter += 1

@@ -152,7 +152,7 @@ def blocks_text_length(value: Any) -> int:
     """The characters of every `text` string inside the blocks, however deeply nested."""
     if isinstance(value, dict):
         own = len(value["text"]) if isinstance(value.get("text"), str) else 0
-        return own + sum(blocks_text_length(v) for k, v in value.items() if k != "text")
+        return own + sum(blocks_text_length(v) for v in value.values() if not isinstance(v, str))
     if isinstance(value, list):
         return sum(blocks_text_length(v) for v in value)
     return 0

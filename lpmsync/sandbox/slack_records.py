@@ -83,6 +83,7 @@ class WorkspaceState:
     files: dict[str, SlackFile] = field(default_factory=dict)
     events: list[SlackEvent] = field(default_factory=list)
     counter: int = 0
+    last_ts_micros: int = 0
     token_revoked: bool = False
 
 
