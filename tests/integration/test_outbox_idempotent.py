@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from lpmsync.domain.alerts import MessageKind, OutgoingMessage
+from lpmsync.domain.alerts import OutgoingMessage
 from lpmsync.notify.slack import Delivery, SlackSender
 from lpmsync.sandbox.http import Knobs, SandboxServer
 from lpmsync.sandbox.slack import DEFAULT_SCOPES, SlackWorkspace
