@@ -48,7 +48,9 @@ def crash_after_sending(
     """What a sender killed between Slack's answer and the outbox update leaves behind."""
     [entry] = [e for e in store.outbox.claim(clock(), worker="dead") if e.message.dedup_key == key]
     store.outbox.start_attempt(entry.id, clock())
-    parent = Delivery(entry.parent_channel, entry.parent_ts) if entry.parent_ts else None
+    parent = None
+    if entry.parent_channel is not None and entry.parent_ts is not None:
+        parent = Delivery(entry.parent_channel, entry.parent_ts)
     return sender.send(entry.message, parent)  # Slack posts it; the answer is never recorded
 
 
