@@ -29,9 +29,11 @@ class JobBusyError(LpmsyncError):
 
 @contextmanager
 def job_lock(
-    store: SqlStore, kind: str, clock: Clock, *, wait: float = CLI_WAIT_SECONDS
+    store: SqlStore, kind: str, clock: Clock, *, wait: float | None = None
 ) -> Iterator[None]:
-    """Hold `kind`'s lock for the block, or raise `JobBusyError` after `wait` seconds."""
+    """Hold `kind`'s lock for the block, or raise `JobBusyError` after `wait` seconds
+    (default `CLI_WAIT_SECONDS`)."""
+    wait = CLI_WAIT_SECONDS if wait is None else wait
     with store.locks.job(kind, wait=wait) as acquired:
         if not acquired:
             raise JobBusyError(
