@@ -31,9 +31,10 @@ def write(tmp_path: Path, box: Sandbox, pg_url: str, extra: str = "") -> Path:
 
 def two_checks_at_once(config: Path) -> list[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LPMSYNC_")}
+    command = [sys.executable, "-c", "from lpmsync.cli import main; main()", "check"]
     processes = [
         subprocess.Popen(
-            [sys.executable, "-c", "from lpmsync.cli import main; main()", "check", "-c", str(config)],
+            [*command, "-c", str(config)],
             env={**env, **SECRETS, "COLUMNS": "200"},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
