@@ -12,6 +12,8 @@ from sqlalchemy import Engine, func, insert, select, update
 from lpmsync.domain.findings import JsonValue
 from lpmsync.store.schema import runs
 
+ABANDONED = "the process running it ended without finishing (killed?)"
+
 
 @dataclass(frozen=True, slots=True)
 class RunRecord:
@@ -78,7 +80,7 @@ class RunRepository:
                 .values(
                     status="abandoned",
                     finished_at=now,
-                    error="the process running it ended without finishing (killed?)",
+                    error=ABANDONED,
                 )
             )
             return int(result.rowcount or 0)

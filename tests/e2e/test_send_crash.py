@@ -8,6 +8,7 @@ minute pass by clearing the leases, as the existing kill test does.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -152,6 +153,7 @@ def test_kill_9_after_slack_posted_neither_duplicates_nor_loses(tmp_path: Path, 
         finally:
             gate.opened.set()
         assert len(workspace.messages()) == trial + 1  # the held one is in Slack
+        assert_the_dead_run_shows_as_abandoned(config)
         lapse_leases(tmp_path)
         again = send_again(config)
         assert again.returncode == 0, again.stdout + again.stderr
@@ -159,6 +161,19 @@ def test_kill_9_after_slack_posted_neither_duplicates_nor_loses(tmp_path: Path, 
         assert "1 already in Slack" in again.stdout
         assert server.log.counts()["POST conversations.history"] == 1
         assert_each_message_posted_once(tmp_path, workspace)
+        store = open_store(database_url(tmp_path))
+        runs = store.runs.recent(job="send")
+        store.close()
+        assert sorted(run.status for run in runs) == ["abandoned", "ok"]  # recorded so too
+
+
+def assert_the_dead_run_shows_as_abandoned(config: Path) -> None:
+    status = run_cli("status", "-c", str(config), "--format", "json")
+    assert status.returncode == 0, status.stderr
+    [run] = [run for run in json.loads(status.stdout)["runs"] if run["job"] == "send"]
+    assert run["status"] == "abandoned"
+    table = run_cli("status", "-c", str(config))
+    assert "abandoned" in table.stdout
 
 
 @pytest.mark.parametrize("trial", range(TRIALS))
