@@ -30,6 +30,8 @@ from lpmsync.store import open_store
 from lpmsync.store.outbox_rows import OutboxStatus
 from lpmsync.store.schema import outbox
 from tests.e2e.cli_helpers import run_cli
+from tests.e2e.test_run_crash import assert_each_alert_posted_once
+from tests.e2e.test_run_helpers import cycle_done, running, sandbox, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -196,3 +198,40 @@ def test_sigterm_finishes_the_message_in_flight_and_exits_0(tmp_path: Path, tria
         assert again.returncode == 0 and f"send: {left} sent" in again.stdout, again.stdout
         assert server.log.counts()["POST conversations.history"] == 0
         assert_each_message_posted_once(tmp_path, workspace)
+
+
+def test_sigterm_stops_the_service_s_send_step_after_the_message_in_flight(
+    tmp_path: Path,
+) -> None:
+    gates: list[AnswerGate] = []
+
+    def gate(router: Router) -> Router:
+        gates.append(AnswerGate(router, hold=2))
+        return gates[0]
+
+    with sandbox(slack_gate=gate) as box:
+        config = write_config(tmp_path, box)
+        with running(config, "--sync-now") as service:
+            try:
+                assert gates[0].posted.wait(WAIT), service.output()
+                service.process.send_signal(signal.SIGTERM)
+            finally:
+                gates[0].opened.set()
+            assert service.process.wait(WAIT) == 0
+            service.drain()
+        assert "stopped on SIGTERM" in service.output()
+        posted = len(box.workspace.top_level())
+        assert posted == 2  # the one in flight finished; nothing after it started
+        store = open_store(database_url(tmp_path))
+        left = store.outbox.depth()
+        store.close()
+        assert left > 0
+        with running(config, "--sync-now") as restarted:
+            restarted.wait_for(cycle_done)
+            assert restarted.stop() == 0
+        store = open_store(database_url(tmp_path))
+        try:
+            assert store.outbox.depth() == 0
+            assert_each_alert_posted_once(box, store)
+        finally:
+            store.close()
