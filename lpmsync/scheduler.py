@@ -24,6 +24,8 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from lpmsync.services.stopping import StopRequest
+
 log = logging.getLogger("lpmsync.scheduler")
 
 CYCLE_JOB_ID = "lpmsync-cycle"
@@ -105,6 +107,8 @@ def serve(
     def request_stop(signum: int, _frame: FrameType | None) -> None:
         if not stop.is_set():
             log.info("%s received: finishing the current step, then stopping", _name(signum))
+            if isinstance(stop, StopRequest):
+                stop.request(_name(signum))  # the send line names the signal
             stop.set()
 
     started = threading.Event()

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -12,12 +11,16 @@ import typer
 from lpmsync.bootstrap import build_slack_sender, open_configured_store
 from lpmsync.cli.common import console, print_send
 from lpmsync.cli.slack_view import render_message
+from lpmsync.cli.stopping import stop_on_signals
 from lpmsync.domain.alerts import MessageKind, OutgoingMessage
 from lpmsync.domain.findings import Finding
+from lpmsync.domain.routing import RoutingPolicy
 from lpmsync.services.clock import utc_now
+from lpmsync.services.jobs_locks import CHECK, SEND, job_lock
 from lpmsync.services.notify import NotifyOutcome, notify_findings, routing_policy
 from lpmsync.services.send import drain_outbox
 from lpmsync.settings import Settings
+from lpmsync.store import SqlStore
 
 
 def notify_check(
@@ -35,25 +38,40 @@ def notify_check(
         if sender is None:
             _show(notify_findings(store, findings, policy, now, dry_run=True))
             return
-        # Recorded like the scheduler's check step, so `lpmsync status` shows CronJob runs too.
-        run_id = store.runs.start("check", None, now)
-        outcome = notify_findings(store, findings, policy, now)
-        stats = {
-            "findings": len(findings),
-            "firing": outcome.firing,
-            "resolved": outcome.resolved,
-            "enqueued": outcome.enqueued,
-        }
-        store.runs.finish(run_id, utc_now(), "ok", stats)
-        _summary(outcome)
-        sent = drain_outbox(
-            store, sender, utc_now, max_attempts=slack.max_attempts, sleep=time.sleep
-        )
+        with stop_on_signals() as stop:
+            # The check lock: two checks interleaving could lose an alert's message link.
+            with job_lock(store, CHECK, utc_now):
+                _notify(store, findings, policy, now)
+            with job_lock(store, SEND, utc_now):
+                sent = drain_outbox(
+                    store,
+                    sender,
+                    utc_now,
+                    max_attempts=slack.max_attempts,
+                    sleep=stop.wait,
+                    stop=stop,
+                )
     finally:
         store.close()
     print_send(sent)
-    if sent.status != "ok":
+    if sent.status not in ("ok", "interrupted"):
         raise typer.Exit(1)
+
+
+def _notify(
+    store: SqlStore, findings: Sequence[Finding], policy: RoutingPolicy, now: datetime
+) -> None:
+    # Recorded like the scheduler's check step, so `lpmsync status` shows CronJob runs too.
+    run_id = store.runs.start("check", None, now)
+    outcome = notify_findings(store, findings, policy, now)
+    stats = {
+        "findings": len(findings),
+        "firing": outcome.firing,
+        "resolved": outcome.resolved,
+        "enqueued": outcome.enqueued,
+    }
+    store.runs.finish(run_id, utc_now(), "ok", stats)
+    _summary(outcome)
 
 
 def _summary(outcome: NotifyOutcome) -> None:

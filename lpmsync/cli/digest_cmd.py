@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Annotated
 
@@ -10,12 +9,15 @@ import typer
 
 from lpmsync.bootstrap import build_slack_sender, open_configured_store
 from lpmsync.cli.common import ConfigOption, console, load, print_send
+from lpmsync.cli.stopping import stop_on_signals
 from lpmsync.domain.alerts import MessageKind
 from lpmsync.services.clock import utc_now
 from lpmsync.services.digest import DigestPlan, plan_digest, publish_digest, write_preview
+from lpmsync.services.jobs_locks import DIGEST, SEND, job_lock
 from lpmsync.services.notify import slack_config
 from lpmsync.services.send import drain_outbox
 from lpmsync.settings import Settings
+from lpmsync.store import SqlStore
 
 DEFAULT_PREVIEW_DIR = Path("digest-preview")
 
@@ -58,23 +60,35 @@ def _publish(settings: Settings, out: Path | None) -> None:
     sender = build_slack_sender(settings)
     store = open_configured_store(settings)
     try:
-        now = utc_now()
-        plan = plan_digest(store, settings, now)
-        if out is not None:
-            _preview(plan, out)
-        added = publish_digest(store, plan, now)
-        if added:
-            console.print(f"digest {plan.week}: {added} messages enqueued")
-        else:
-            console.print(f"digest {plan.week} was already enqueued this week; not again")
-        summary = drain_outbox(
-            store, sender, utc_now, max_attempts=slack.max_attempts, sleep=time.sleep
-        )
+        with stop_on_signals() as stop:
+            with job_lock(store, DIGEST, utc_now):
+                _enqueue(settings, store, out)
+            with job_lock(store, SEND, utc_now):
+                summary = drain_outbox(
+                    store,
+                    sender,
+                    utc_now,
+                    max_attempts=slack.max_attempts,
+                    sleep=stop.wait,
+                    stop=stop,
+                )
     finally:
         store.close()
     print_send(summary)
-    if summary.status != "ok":
+    if summary.status not in ("ok", "interrupted"):
         raise typer.Exit(1)
+
+
+def _enqueue(settings: Settings, store: SqlStore, out: Path | None) -> None:
+    now = utc_now()
+    plan = plan_digest(store, settings, now)
+    if out is not None:
+        _preview(plan, out)
+    added = publish_digest(store, plan, now)
+    if added:
+        console.print(f"digest {plan.week}: {added} messages enqueued")
+    else:
+        console.print(f"digest {plan.week} was already enqueued this week; not again")
 
 
 def _preview(plan: DigestPlan, out: Path) -> None:

@@ -4,7 +4,6 @@ health and metrics over HTTP; SIGTERM or SIGINT finishes the current page and ex
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import datetime, timedelta
@@ -22,12 +21,14 @@ from lpmsync.scheduler import ScheduleSpec, build_scheduler, serve
 from lpmsync.services import jobs_status
 from lpmsync.services.clock import utc_now
 from lpmsync.services.jobs import JobContext, JobResult, run_cycle, run_digest
+from lpmsync.services.jobs_locks import abandon_dead_runs
 from lpmsync.services.jobs_steps import (
     check_step,
     digest_step,
     refresh_store_gauges,
     send_step,
 )
+from lpmsync.services.stopping import StopRequest
 from lpmsync.settings import Settings
 from lpmsync.settings.base import parse_duration
 from lpmsync.store import SqlStore
@@ -62,6 +63,7 @@ def run(
         resources.callback(store.close)
         resources.callback(store.locks.acquire_instance().release)
         ctx = build_job_context(settings, store, resources)
+        abandon_dead_runs(store, ctx.clock)
         refresh_store_gauges(store, ctx.metrics)
         if settings.health.enabled:
             resources.callback(_health_server(settings, store, ctx).stop)
@@ -93,7 +95,7 @@ def build_job_context(settings: Settings, store: SqlStore, resources: ExitStack)
         resources.callback(connector.close)
     slack = settings.notify.slack
     sender = build_slack_sender(settings) if slack is not None else None
-    metrics, clock, stop = Metrics(), utc_now, threading.Event()
+    metrics, clock, stop = Metrics(), utc_now, StopRequest()
     return JobContext(
         store=store,
         connectors=connectors,

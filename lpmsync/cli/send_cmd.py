@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Annotated
 
 import typer
@@ -10,9 +9,11 @@ from rich.table import Table
 
 from lpmsync.bootstrap import build_slack_sender, open_configured_store
 from lpmsync.cli.common import ConfigOption, console, load, print_send
+from lpmsync.cli.stopping import stop_on_signals
 from lpmsync.errors import ConfigError
 from lpmsync.notify.slack import SlackSender
 from lpmsync.services.clock import utc_now
+from lpmsync.services.jobs_locks import SEND, job_lock
 from lpmsync.services.send import SendSummary, drain_outbox
 from lpmsync.settings import Settings
 from lpmsync.store import SqlStore
@@ -30,7 +31,9 @@ def send(
         ),
     ] = False,
 ) -> None:
-    """Send what waits in the outbox; exits 1 unless everything due was sent."""
+    """Send what waits in the outbox; exits 1 unless everything due was sent (also while
+    messages wait for a retry or another sender's lease: the line says when the next attempt
+    is). SIGTERM or SIGINT finishes the message in flight and exits 0 saying what is left."""
     settings = load(config)
     slack = settings.notify.slack
     if slack is None:
@@ -41,13 +44,20 @@ def send(
         return
     store = open_configured_store(settings)
     try:
-        summary = drain_outbox(
-            store, sender, utc_now, limit=limit, max_attempts=slack.max_attempts, sleep=time.sleep
-        )
+        with stop_on_signals() as stop, job_lock(store, SEND, utc_now):
+            summary = drain_outbox(
+                store,
+                sender,
+                utc_now,
+                limit=limit,
+                max_attempts=slack.max_attempts,
+                sleep=stop.wait,
+                stop=stop,
+            )
         _report(summary, store)
     finally:
         store.close()
-    if summary.status != "ok":
+    if summary.status not in ("ok", "interrupted"):
         raise typer.Exit(1)
 
 

@@ -17,7 +17,13 @@ from lpmsync.services import jobs_status
 from lpmsync.services.clock import utc_now
 from lpmsync.services.jobs_status import StatusReport, human_duration
 
-_STATUS_STYLE = {"ok": "green", "failed": "red", "running": "cyan", "interrupted": "yellow"}
+_STATUS_STYLE = {
+    "ok": "green",
+    "failed": "red",
+    "running": "cyan",
+    "interrupted": "yellow",
+    "abandoned": "magenta",  # left running by a process that died (kill -9, OOM)
+}
 
 
 def status(

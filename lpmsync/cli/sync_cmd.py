@@ -10,8 +10,10 @@ from rich.table import Table
 
 from lpmsync.bootstrap import build_connectors, open_configured_store
 from lpmsync.cli.common import ConfigOption, console, load
+from lpmsync.cli.stopping import stop_on_signals
 from lpmsync.domain.sync import PageOutcome, SyncPage
 from lpmsync.services.clock import utc_now
+from lpmsync.services.jobs_locks import SYNC, job_lock
 from lpmsync.services.sync import SourceSummary, sync_sources
 
 
@@ -25,13 +27,15 @@ def sync(
     connectors = build_connectors(settings, source)
     store = open_configured_store(settings)
     try:
-        with _progress() as progress:
+        with stop_on_signals() as stop, job_lock(store, SYNC, utc_now), _progress() as progress:
             tasks = {c.source: progress.add_task(c.source, total=None) for c in connectors}
 
             def advance(name: str, page: SyncPage, _outcome: PageOutcome) -> None:
                 progress.update(tasks[name], advance=len(page.items) + len(page.skipped))
 
-            summaries = sync_sources(store, connectors, utc_now, full=full, progress=advance)
+            summaries = sync_sources(
+                store, connectors, utc_now, full=full, progress=advance, should_stop=stop.is_set
+            )
     finally:
         for connector in connectors:
             connector.close()

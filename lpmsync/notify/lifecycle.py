@@ -6,7 +6,8 @@ and the messages to enqueue:
 - a new fingerprint fires (one message per rule and route, in parts if long);
 - one that persists is repeated only once `repeat_interval` has passed since it was last notified;
 - one that disappears is resolved: its announcement is edited in place (UPDATE) and a short
-  resolution is posted in that message's thread; if it was never sent, it is only marked resolved;
+  resolution is posted in that message's thread; if it was never sent, it is only marked resolved,
+  and should its announcement go out later, the caller passes it back as a correction;
 - silenced alerts are tracked but not sent; quiet hours set `not_before` on posts.
 
 Every `dedup_key` derives from stored state (fingerprints, episode, last notification, message
@@ -54,8 +55,11 @@ def evaluate(
     policy: RoutingPolicy,
     now: datetime,
     renderer: AlertRenderer,
+    corrections: Iterable[AlertState] = (),
 ) -> LifecycleResult:
-    """One lifecycle step; see the module docstring."""
+    """One lifecycle step; see the module docstring. `corrections`: resolved alerts whose
+    announcement went out after they resolved (still showing them firing): it is edited and
+    replied to like a fresh resolution."""
     known = {state.fingerprint: state for state in previous}
     current = {finding.fingerprint: finding for finding in findings}
     active = [silence for silence in silences if silence.active_at(now)]
@@ -78,7 +82,8 @@ def evaluate(
     states.update((state.fingerprint, state) for state in resolved)
     messages = _announcements(due, policy, now, renderer)
     context = _Context(policy, now, renderer, active)
-    messages += _resolutions(resolved, {**known, **states}, context)
+    late = [state for state in corrections if state.status is AlertStatus.RESOLVED]
+    messages += _resolutions([*resolved, *late], {**known, **states}, context)
     return LifecycleResult(tuple(states.values()), tuple(messages))
 
 

@@ -11,6 +11,7 @@ import dataclasses
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
 from slack_sdk import WebClient
@@ -26,6 +27,7 @@ from lpmsync.notify.slack_errors import (
     from_api_error,
     from_transport_error,
 )
+from lpmsync.notify.slack_lookup import HistoryUnreadableError, find_in_history, metadata_for
 from lpmsync.redact import redact, redact_json
 
 log = logging.getLogger("lpmsync.notify.slack")
@@ -74,6 +76,30 @@ class SlackSender:
         log.info("slack %s %s sent to %s", message.kind.value, message.dedup_key, delivery.channel)
         return delivery
 
+    def find(
+        self, message: OutgoingMessage, parent: Delivery | None, since: datetime
+    ) -> Delivery | None:
+        """Where an earlier attempt of this POST landed, if it did (see `slack_lookup`).
+
+        Raises `HistoryUnreadableError` when the history cannot be read (no `channels:history`
+        scope, a channel name instead of an ID, ...), like `send` for transient errors.
+        """
+        channel, thread_ts = _placement(message, parent)
+        try:
+            ts = find_in_history(
+                lambda **a: _call("conversations.history", self._client.conversations_history, **a),
+                lambda **a: _call("conversations.replies", self._client.conversations_replies, **a),
+                channel=channel,
+                thread_ts=thread_ts,
+                dedup_key=message.dedup_key,
+                since=since,
+            )
+        except PermanentNotifyError as error:
+            if error.code in AUTH_CODES:
+                raise
+            raise HistoryUnreadableError(error.code) from None
+        return Delivery(channel, ts) if ts is not None else None
+
     def check(self, channels: Sequence[str]) -> tuple[str, list[ChannelCheck]]:
         """Check the token (auth.test) and each channel (conversations.info) without posting.
 
@@ -109,6 +135,7 @@ class SlackSender:
             thread_ts=thread_ts,
             unfurl_links=False,
             unfurl_media=False,
+            metadata=metadata_for(message.dedup_key),  # finds it again after a lost answer
         )
         return Delivery(str(response["channel"]), str(response["ts"]))
 

@@ -12,18 +12,22 @@ section text 3000, header 150), both form-encoded and JSON bodies, and the three
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
 from lpmsync.sandbox.http import Request, Response, Router
 from lpmsync.sandbox.slack_blocks import (
+    MAX_BLOCKS_TEXT,
     MAX_MESSAGE_TEXT,
     BlocksFormatError,
     block_errors,
+    blocks_text_length,
     parse_blocks,
 )
 from lpmsync.sandbox.slack_files import FileMethods
+from lpmsync.sandbox.slack_history import HistoryMethods, parse_metadata
 from lpmsync.sandbox.slack_records import (
     SlackChannel,
     SlackError,
@@ -37,7 +41,10 @@ from lpmsync.sandbox.slack_records import (
 
 SANDBOX_TOKEN = "xoxb-sandbox-token"
 API_PREFIX = "/api/"
-DEFAULT_SCOPES = frozenset({"chat:write", "files:write", "channels:read", "groups:read"})
+DEFAULT_SCOPES = frozenset(
+    {"chat:write", "files:write", "channels:read", "groups:read"}
+    | {"channels:history", "groups:history"}
+)
 DEFAULT_CHANNELS = (
     SlackChannel("C0PORTFOLIO", "portfolio"),
     SlackChannel("C0CXTEAM", "cx-team"),
@@ -49,7 +56,7 @@ TEAM = {
     "url": "https://lpmsync-sandbox.slack.com/",
 }
 BOT = {"user": "lpmsync", "user_id": "U0LPMSYNC", "bot_id": "B0LPMSYNC1"}
-_TS_BASE = 1_763_280_000  # ts seconds start here; every ts is unique and increasing
+_TS_BASE = 1_763_280_000  # when the sandbox channels were "created"
 
 Method = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -79,6 +86,9 @@ class SlackWorkspace:
             self._lock,
             lambda channel_id: self._member_channel(channel_id, by_id_only=True),
             self._next_id,
+        )
+        self._history = HistoryMethods(
+            self._state, self._lock, self._find_channel, self._require_scope, BOT
         )
         self.router = Router("slack")
         self._register()
@@ -151,6 +161,8 @@ class SlackWorkspace:
             "chat.postMessage": ("chat:write", self._post_message),
             "chat.update": ("chat:write", self._update),
             "conversations.info": ("channels:read", self._conversation_info),
+            "conversations.history": (None, self._history.history),  # scope by channel type
+            "conversations.replies": (None, self._history.replies),
             "files.getUploadURLExternal": ("files:write", self._files.get_upload_url),
             "files.completeUploadExternal": ("files:write", self._files.complete_upload),
         }
@@ -184,7 +196,11 @@ class SlackWorkspace:
             raise SlackError("invalid_auth")
         if self._state.token_revoked:
             raise SlackError("token_revoked")
-        if scope is not None and scope not in self.scopes:
+        if scope is not None:
+            self._require_scope(scope)
+
+    def _require_scope(self, scope: str) -> None:
+        if scope not in self.scopes:
             raise SlackError("missing_scope", needed=scope, provided=",".join(sorted(self.scopes)))
 
     def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -193,10 +209,12 @@ class SlackWorkspace:
     def _post_message(self, params: dict[str, Any]) -> dict[str, Any]:
         text, blocks = _content(params, require=True)
         thread_ts = params.get("thread_ts") or None
+        metadata = parse_metadata(params.get("metadata"))
         with self._lock:
             channel = self._member_channel(str(params.get("channel") or ""))
             ts = self._next_ts()
             message = SlackMessage(channel.id, ts, text, tuple(blocks or ()), thread_ts)
+            message = replace(message, metadata=metadata)
             self._state.messages[(channel.id, ts)] = message
             self._state.events.append(SlackEvent("post", channel.id, ts, thread_ts))
         body = message.as_dict()
@@ -265,9 +283,10 @@ class SlackWorkspace:
         return channel
 
     def _next_ts(self) -> str:
-        self._state.counter += 1
-        number = self._state.counter
-        return f"{_TS_BASE + number}.{number % 1_000_000:06d}"
+        """Wall-clock microseconds like slack.com (so `oldest` bounds work), always increasing."""
+        micros = max(time.time_ns() // 1000, self._state.last_ts_micros + 1)
+        self._state.last_ts_micros = micros
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
     def _next_id(self) -> str:
         self._state.counter += 1
@@ -297,4 +316,6 @@ def _content(params: dict[str, Any], *, require: bool) -> tuple[str, list[dict[s
         errors = block_errors(blocks)
         if errors:
             raise SlackError("invalid_blocks", errors=errors)
+        if blocks_text_length(blocks) > MAX_BLOCKS_TEXT:
+            raise SlackError("msg_blocks_too_long")
     return text, blocks

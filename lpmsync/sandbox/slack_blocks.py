@@ -141,3 +141,18 @@ _CHECKS: dict[str, Callable[[dict[str, Any], str], list[str]]] = {
     "actions": _elements(MAX_ACTIONS_ELEMENTS),
     "image": _image,
 }
+
+
+# Slack answers `msg_blocks_too_long` (undocumented) when a message's block text adds up past
+# about 13,000 characters, below every per-block limit (slackapi/bolt-js#2509: from ~13,170).
+MAX_BLOCKS_TEXT = 13_000
+
+
+def blocks_text_length(value: Any) -> int:
+    """The characters of every `text` string inside the blocks, however deeply nested."""
+    if isinstance(value, dict):
+        own = len(value["text"]) if isinstance(value.get("text"), str) else 0
+        return own + sum(blocks_text_length(v) for v in value.values() if not isinstance(v, str))
+    if isinstance(value, list):
+        return sum(blocks_text_length(v) for v in value)
+    return 0

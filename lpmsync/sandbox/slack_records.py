@@ -30,6 +30,7 @@ class SlackMessage:
     blocks: tuple[Mapping[str, Any], ...] = ()
     thread_ts: str | None = None
     history: tuple[tuple[str, tuple[Mapping[str, Any], ...]], ...] = ()
+    metadata: Mapping[str, Any] | None = None  # `{event_type, event_payload}` as posted
 
     @property
     def edits(self) -> int:
@@ -82,6 +83,7 @@ class WorkspaceState:
     files: dict[str, SlackFile] = field(default_factory=dict)
     events: list[SlackEvent] = field(default_factory=list)
     counter: int = 0
+    last_ts_micros: int = 0
     token_revoked: bool = False
 
 

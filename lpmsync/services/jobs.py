@@ -1,7 +1,9 @@
 """The scheduled jobs: the cycle (sync → check → send) and the weekly digest.
 
 Each job takes its lock first (`store.locks.job`): with PostgreSQL, a replica that finds the lock
-held skips the run, so a job runs once however many replicas there are. Each step records
+held skips the run, so a job runs once however many replicas there are. Each step also takes
+its kind's lock (`sync`, `check`, `send`, `digest`: the ones the one-off CLI commands take, see
+`jobs_locks`), waiting a bounded time for a command doing the same. Each step records
 itself in `store.runs` (sync once per source), reports to the metrics, and logs one summary
 line. A stop request (SIGTERM) is honoured between pages and between steps: the page being
 written is committed, nothing after it starts.
@@ -20,6 +22,7 @@ from lpmsync.domain.findings import JsonValue
 from lpmsync.errors import LpmsyncError
 from lpmsync.observability import Metrics
 from lpmsync.services.clock import Clock, utc_now
+from lpmsync.services.jobs_locks import SYNC, JobBusyError, job_lock
 from lpmsync.services.sync import SourceSummary, sync_sources
 from lpmsync.store import SqlStore
 
@@ -27,6 +30,7 @@ log = logging.getLogger("lpmsync.jobs")
 
 CYCLE = "cycle"
 DIGEST = "digest"
+STEP_WAIT_SECONDS = 30.0  # a step waits this long for a one-off command doing the same
 
 
 @dataclass(frozen=True)
@@ -97,12 +101,13 @@ def run_digest(ctx: JobContext, due_at: datetime | None = None) -> JobResult:
     with ctx.store.locks.job(DIGEST) as acquired:
         if not acquired:
             return _skipped(ctx, DIGEST)
+        ctx.store.runs.abandon(DIGEST, ctx.clock())  # this lock is the digest kind's lock too
         done = ctx.store.runs.latest(DIGEST, status="ok")
         if due_at is not None and done is not None and done.started_at >= due_at:
             log.info("digest due at %s already built at %s", due_at, done.started_at)
             ctx.metrics.count_job(DIGEST, "done")
             return JobResult(DIGEST, "done")
-        failed = [] if run_step(ctx, ctx.digest) else [ctx.digest.name]
+        failed = [] if run_step(ctx, ctx.digest, locked=False) else [ctx.digest.name]
         if not ctx.should_stop() and not run_step(ctx, ctx.send):
             failed.append(ctx.send.name)
         return _finish(ctx, DIGEST, "failed" if failed else "ok", failed)
@@ -111,9 +116,13 @@ def run_digest(ctx: JobContext, due_at: datetime | None = None) -> JobResult:
 def _sync(ctx: JobContext, *, full: bool) -> bool:
     """Sync all sources; False when any failed (or the store did)."""
     try:
-        summaries = sync_sources(
-            ctx.store, ctx.connectors, ctx.clock, full=full, should_stop=ctx.should_stop
-        )
+        with job_lock(ctx.store, SYNC, ctx.clock, wait=STEP_WAIT_SECONDS):
+            summaries = sync_sources(
+                ctx.store, ctx.connectors, ctx.clock, full=full, should_stop=ctx.should_stop
+            )
+    except JobBusyError as exc:
+        log.warning("sync skipped: %s", exc)
+        return True
     except LpmsyncError as exc:
         log.error("sync stopped: %s", exc)
         return False
@@ -153,8 +162,21 @@ def _report_sync(ctx: JobContext, summary: SourceSummary) -> None:
     )
 
 
-def run_step(ctx: JobContext, step: Step) -> bool:
-    """Run one step, recorded in `store.runs`; False when it failed (logged and recorded)."""
+def run_step(ctx: JobContext, step: Step, *, locked: bool = True) -> bool:
+    """Run one step under its kind's lock (unless the caller holds it: `locked=False`),
+    recorded in `store.runs`; False when it failed (logged and recorded). A step whose lock
+    another process holds past the wait is skipped: that process is doing the same work."""
+    if not locked:
+        return _run_step(ctx, step)
+    try:
+        with job_lock(ctx.store, step.name, ctx.clock, wait=STEP_WAIT_SECONDS):
+            return _run_step(ctx, step)
+    except JobBusyError as exc:
+        log.warning("%s skipped: %s", step.name, exc)
+        return True
+
+
+def _run_step(ctx: JobContext, step: Step) -> bool:
     run_id = None if step.records_itself else ctx.store.runs.start(step.name, None, ctx.clock())
     try:
         outcome = step.run()

@@ -8,7 +8,7 @@ is an outage an operator should hear about.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,7 +18,7 @@ from apscheduler.triggers.cron import CronTrigger
 from lpmsync.observability import Readiness
 from lpmsync.redact import redactor
 from lpmsync.store import SqlStore
-from lpmsync.store.runs import RunRecord
+from lpmsync.store.runs import ABANDONED, RunRecord
 
 STALE_INTERVALS = 3
 _GAP_HORIZON = timedelta(days=8)  # a week covers every weekday/weekend shape of a crontab
@@ -206,12 +206,23 @@ def collect_status(
     return StatusReport(
         generated_at=now,
         stale_after=stale,
-        runs=store.runs.latest_per_job(),
+        runs=[_as_seen(store, run) for run in store.runs.latest_per_job()],
         sources=[source_freshness(store, source, now, stale) for source in sources],
         outbox_depth=store.outbox.depth(),
         slack_failures=failures,
         open_alerts=store.alerts.open_counts_by_rule(),
     )
+
+
+def _as_seen(store: SqlStore, run: RunRecord) -> RunRecord:
+    """A run still `running` whose job lock nobody holds was left by a dead process: shown as
+    `abandoned` now (the next run of that job records it so)."""
+    if run.status != "running":
+        return run
+    with store.locks.job(run.job) as free:
+        if not free:
+            return run
+    return replace(run, status="abandoned", error=run.error or ABANDONED)
 
 
 def _run_json(run: RunRecord) -> dict[str, Any]:

@@ -71,7 +71,12 @@ def send_step(
         if sender is None:
             return StepOutcome({"skipped": NO_SLACK})
         summary = drain_outbox(
-            store, sender, clock, max_attempts=max_attempts, sleep=lambda s: _wait(stop, s)
+            store,
+            sender,
+            clock,
+            max_attempts=max_attempts,
+            sleep=lambda s: _wait(stop, s),
+            stop=stop,  # SIGTERM: the message in flight finishes, the rest waits
         )
         metrics.observe_send(summary.sent, summary.retried, summary.failed)
         metrics.outbox_depth.set(summary.pending)

@@ -95,6 +95,7 @@ def notify_findings(
     """Run the lifecycle over `findings`; enqueue its messages and save the alert states,
     unless `dry_run` (then nothing is written and the outcome says what would be sent)."""
     previous = store.alerts.load_all()
+    late = store.alerts.corrections_due()
     result = evaluate(
         findings,
         previous,
@@ -102,11 +103,13 @@ def notify_findings(
         policy=policy,
         now=now,
         renderer=SlackRenderer(theme_names=policy.theme_names),
+        corrections=late,
     )
     if dry_run:
         return NotifyOutcome(result.messages, result.states, dry_run=True)
     enqueued = store.outbox.enqueue(result.messages, now)
     store.alerts.save(result.states)
+    store.alerts.corrected(late)
     if any(state.status is AlertStatus.RESOLVED for state in result.states):
         # A grouped announcement still waiting (quiet hours, an outage) is withdrawn once every
         # alert it announces has resolved, whichever run resolved each of them.

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, case, func, select, update
+from sqlalchemy import Engine, and_, case, false, func, select, true, update
 from sqlalchemy.engine import Connection
 
 from lpmsync.domain.alerts import AlertState, AlertStatus
@@ -51,14 +51,21 @@ def record_message(
     conn: Connection, fingerprints: Sequence[str], channel: str, message_ts: str
 ) -> None:
     """Point these alerts at the Slack message that announced them (inside `conn`'s
-    transaction, so the outbox can do it together with marking its row sent)."""
+    transaction, so the outbox can do it together with marking its row sent). An alert that
+    resolved while its announcement waited gets `correction_due`: the announcement just went out
+    showing it firing, and the next check edits it and replies."""
     unique = sorted(set(fingerprints))
+    resolved = alerts.c.status == AlertStatus.RESOLVED.value
     for start in range(0, len(unique), _CHUNK):
         chunk = unique[start : start + _CHUNK]
         conn.execute(
             update(alerts)
             .where(alerts.c.fingerprint.in_(chunk))
-            .values(channel=channel, message_ts=message_ts)
+            .values(
+                channel=channel,
+                message_ts=message_ts,
+                correction_due=case((resolved, true()), else_=alerts.c.correction_due),
+            )
         )
 
 
@@ -99,9 +106,41 @@ class AlertRepository:
                     (same_episode, func.coalesce(excluded[column], alerts.c[column])),
                     else_=excluded[column],
                 )
+            # The lifecycle resolved it without knowing its message (sent meanwhile): nobody
+            # enqueued the edit and the reply, so the next check must.
+            unseen_message = and_(
+                same_episode,
+                excluded.status == AlertStatus.RESOLVED.value,
+                excluded.message_ts.is_(None),
+                alerts.c.message_ts.is_not(None),
+            )
+            updates["correction_due"] = case(
+                (unseen_message, true()),
+                (excluded.status == AlertStatus.FIRING.value, false()),
+                else_=alerts.c.correction_due,
+            )
             conn.execute(
                 statement.on_conflict_do_update(index_elements=["fingerprint"], set_=updates), rows
             )
+
+    def corrections_due(self) -> list[AlertState]:
+        """Resolved alerts whose announcement went out without showing it (see record_message)."""
+        return self._load(select(alerts).where(alerts.c.correction_due.is_(true())))
+
+    def corrected(self, states: Sequence[AlertState]) -> None:
+        """The edit and reply for these alerts are in the outbox: clear their flag (unless the
+        alert fired again or points at another message since)."""
+        with self._engine.begin() as conn:
+            for state in states:
+                conn.execute(
+                    update(alerts)
+                    .where(
+                        alerts.c.fingerprint == state.fingerprint,
+                        alerts.c.message_ts == state.message_ts,
+                        alerts.c.status == AlertStatus.RESOLVED.value,
+                    )
+                    .values(correction_due=False)
+                )
 
     def set_message(self, fingerprints: Sequence[str], channel: str, ts: str) -> None:
         with self._engine.begin() as conn:

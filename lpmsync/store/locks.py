@@ -7,6 +7,8 @@ the current schema, so two deployments sharing one database (or parallel tests) 
 SQLite: an exclusive `flock` on a file next to the database. `lpmsync run` takes the instance
 lock (`<db>.lock`) for its whole life, so a second service on the same file is refused; each job
 also takes `<db>.<job>.lock`, which keeps a one-off command from overlapping a running job.
+A job lock can be waited for (`wait` seconds, polled): a one-off command waits a bounded time
+for the same job elsewhere to finish, then gives up with a clear message.
 A lock held by a process dies with it (the kernel and the database release it), so a kill -9
 never leaves a stale lock behind.
 """
@@ -17,7 +19,8 @@ import fcntl
 import hashlib
 import logging
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import IO, Protocol
@@ -30,6 +33,7 @@ from lpmsync.errors import StoreError
 log = logging.getLogger("lpmsync.locks")
 
 MIGRATE = "migrate"
+POLL_SECONDS = 0.25  # how often a waiting job retries its lock
 
 
 class LockHeldError(StoreError):
@@ -47,8 +51,9 @@ class Locks(Protocol):
         """Claim the store for one long-running service, or raise `LockHeldError`."""
         ...
 
-    def job(self, name: str) -> AbstractContextManager[bool]:
-        """`with locks.job("cycle") as acquired:` — False means another process runs it."""
+    def job(self, name: str, wait: float = 0.0) -> AbstractContextManager[bool]:
+        """`with locks.job("cycle") as acquired:` — False means another process runs it
+        (still, after waiting up to `wait` seconds for it to finish)."""
         ...
 
     def migration(self) -> AbstractContextManager[None]:
@@ -91,15 +96,12 @@ class AdvisoryLocks:
         return _NoInstanceLock()
 
     @contextmanager
-    def job(self, name: str) -> Iterator[bool]:
+    def job(self, name: str, wait: float = 0.0) -> Iterator[bool]:
         conn = self._connect(name)
         try:
             schema = conn.execute(text("SELECT current_schema()")).scalar_one()
             key = advisory_key(str(schema), name)
-            acquired = bool(
-                conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar_one()
-            )
-            conn.commit()  # end the implicit transaction; the session lock outlives it
+            acquired = _poll(wait, lambda: _try_advisory(conn, key))
         except SQLAlchemyError as exc:
             conn.invalidate()
             conn.close()
@@ -136,6 +138,26 @@ class AdvisoryLocks:
             return self._engine.connect()
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot take the {name!r} lock: {_first_line(exc)}") from None
+
+
+def _try_advisory(conn: Connection, key: int) -> bool:
+    acquired = bool(
+        conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar_one()
+    )
+    conn.commit()  # end the implicit transaction; the session lock outlives it
+    return acquired
+
+
+def _poll(wait: float, attempt: Callable[[], bool]) -> bool:
+    """Try `attempt` until it succeeds or `wait` seconds have passed (at least once)."""
+    deadline = time.monotonic() + max(wait, 0.0)
+    while True:
+        if attempt():
+            return True
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        time.sleep(min(POLL_SECONDS, remaining))
 
 
 def _unlock(conn: Connection, key: int, name: str) -> None:
@@ -189,9 +211,12 @@ class FileLocks:
         return _FileLock(handle)
 
     @contextmanager
-    def job(self, name: str) -> Iterator[bool]:
+    def job(self, name: str, wait: float = 0.0) -> Iterator[bool]:
         path = self.lock_path(name)
-        handle = None if path is None else _try_flock(path)
+        handles: list[IO[str]] = []
+        if path is not None:
+            _poll(wait, lambda: _append_if_locked(handles, _try_flock(path)))
+        handle = handles[0] if handles else None
         acquired = path is None or handle is not None
         try:
             yield acquired
@@ -211,6 +236,12 @@ class FileLocks:
             yield
         finally:
             _FileLock(handle).release()
+
+
+def _append_if_locked(handles: list[IO[str]], handle: IO[str] | None) -> bool:
+    if handle is not None:
+        handles.append(handle)
+    return handle is not None
 
 
 def _open(path: Path) -> IO[str]:

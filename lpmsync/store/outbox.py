@@ -3,7 +3,10 @@
 A row is `pending` until a sender claims it, sends it and marks it `sent` (or `failed`). Claims
 are leases (`claimed_by`, `claimed_until`) taken in one atomic UPDATE; on PostgreSQL the rows are
 picked with `FOR UPDATE SKIP LOCKED`, so two replicas draining at once never take the same row.
-A sender that dies mid-batch leaves its lease to expire, and the rows go out on a later run.
+A sender that dies mid-batch leaves its lease to expire (a minute: a live sender renews it),
+and the rows go out on a later run. Before each request the sender records `attempt_started_at`;
+the outcome clears it, so a row claimed with it still set is one whose earlier attempt may have
+reached Slack (see `services.send`).
 """
 
 from __future__ import annotations
@@ -27,7 +30,9 @@ from lpmsync.store.outbox_rows import (
 )
 from lpmsync.store.schema import outbox
 
-DEFAULT_LEASE = timedelta(minutes=15)
+# Short, and renewed by the sender's heartbeat while it works: a dead sender's rows come back
+# within a minute.
+DEFAULT_LEASE = timedelta(seconds=60)
 _PENDING = OutboxStatus.PENDING.value
 _SENT = OutboxStatus.SENT.value
 _FAILED = OutboxStatus.FAILED.value
@@ -87,6 +92,52 @@ class OutboxRepository:
                 .values(**_RELEASED)
             )
 
+    def renew(self, worker: str, until: datetime) -> int:
+        """Extend `worker`'s leases on the rows it still holds (the sender's heartbeat)."""
+        with self._engine.begin() as conn:
+            result = conn.execute(
+                update(outbox)
+                .where(outbox.c.claimed_by == worker, outbox.c.status == _PENDING)
+                .values(claimed_until=until)
+            )
+            return int(result.rowcount or 0)
+
+    def start_attempt(self, entry_id: int, now: datetime) -> None:
+        """Record, before the request leaves, that an attempt is under way."""
+        with self._engine.begin() as conn:
+            conn.execute(
+                update(outbox)
+                .where(outbox.c.id == entry_id)
+                .values(
+                    attempt_started_at=now,
+                    first_attempt_at=func.coalesce(outbox.c.first_attempt_at, now),
+                )
+            )
+
+    def split(
+        self, entry_id: int, first: OutgoingMessage, rest: Sequence[OutgoingMessage], now: datetime
+    ) -> None:
+        """Slack refused the message as too long: the row keeps the `first` part (same key, so
+        its thread and edits still find it) and the `rest` become new rows right after it."""
+        with self._engine.begin() as conn:
+            conn.execute(
+                update(outbox)
+                .where(outbox.c.id == entry_id, outbox.c.status == _PENDING)
+                .values(
+                    text=first.text,
+                    blocks=[dict(block) for block in first.blocks],
+                    alert_fingerprints=list(first.alert_fingerprints),
+                    attempt_started_at=None,
+                )
+            )
+            insert = _insert_for(conn)
+            for message in rest:
+                conn.execute(
+                    insert(outbox)
+                    .values(message_row(message, now))
+                    .on_conflict_do_nothing(index_elements=["dedup_key"])
+                )
+
     def mark_sent(self, entry_id: int, channel: str, ts: str, now: datetime) -> None:
         """Record where the message landed; for a top-level POST its alerts learn the message
         too, in the same transaction, so a restart can neither lose nor repeat it."""
@@ -104,6 +155,7 @@ class OutboxRepository:
                     sent_ts=ts,
                     finished_at=now,
                     error_code=None,
+                    attempt_started_at=None,
                     **_RELEASED,
                 )
             )
@@ -112,9 +164,17 @@ class OutboxRepository:
                 record_message(conn, row.alert_fingerprints, channel, ts)
 
     def mark_retry(
-        self, entry_id: int, error: str, next_attempt_at: datetime, *, code: str | None = None
+        self,
+        entry_id: int,
+        error: str,
+        next_attempt_at: datetime,
+        *,
+        code: str | None = None,
+        uncertain: bool = False,
     ) -> None:
-        """Count a failed attempt and schedule the next one."""
+        """Count a failed attempt and schedule the next one. `uncertain`: the request may have
+        reached Slack (a timeout, a 5xx), so the next attempt looks for it first."""
+        known: dict[str, Any] = {} if uncertain else {"attempt_started_at": None}
         with self._engine.begin() as conn:
             conn.execute(
                 update(outbox)
@@ -124,6 +184,7 @@ class OutboxRepository:
                     last_error=error,
                     error_code=code,
                     next_attempt_at=next_attempt_at,
+                    **known,
                     **_RELEASED,
                 )
             )
@@ -177,6 +238,21 @@ class OutboxRepository:
                     )
                 )
         return len(ids)
+
+    def next_attempt(self, now: datetime) -> tuple[int, datetime | None]:
+        """Pending rows that wait for a backoff or another sender's lease (not for quiet hours
+        or a parent), and the earliest time one of them is due again."""
+        leased = and_(outbox.c.claimed_until.is_not(None), outbox.c.claimed_until > now)
+        waiting = and_(
+            outbox.c.status == _PENDING,
+            or_(outbox.c.next_attempt_at > now, leased),
+            or_(outbox.c.not_before.is_(None), outbox.c.not_before <= now),
+        )
+        query = select(outbox.c.next_attempt_at, outbox.c.claimed_until).where(waiting)
+        with self._engine.connect() as conn:
+            rows = list(conn.execute(query))
+        due = [max(r.next_attempt_at, r.claimed_until or r.next_attempt_at) for r in rows]
+        return len(rows), min(due, default=None)
 
     def depth(self) -> int:
         """How many messages are waiting to be sent."""

@@ -39,6 +39,9 @@ class OutboxEntry:
     sent_ts: str | None = None
     parent_channel: str | None = None
     parent_ts: str | None = None
+    first_attempt_at: datetime | None = None
+    # Set while an attempt's outcome is unknown (the sender died or timed out after sending).
+    attempt_started_at: datetime | None = None
 
 
 def message_row(message: OutgoingMessage, now: datetime) -> dict[str, Any]:
@@ -95,4 +98,6 @@ def row_entry(row: Any, parent: tuple[str | None, str | None] = (None, None)) ->
         sent_ts=row.sent_ts,
         parent_channel=parent[0],
         parent_ts=parent[1],
+        first_attempt_at=row.first_attempt_at,
+        attempt_started_at=row.attempt_started_at,
     )

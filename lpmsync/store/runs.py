@@ -15,6 +15,7 @@ from lpmsync.redact import redact
 from lpmsync.store.schema import runs
 
 ERROR_LIMIT = 2000  # characters of a run's error kept; the log has the rest
+ABANDONED = "the process running it ended without finishing (killed?)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +74,21 @@ class RunRepository:
                 .where(runs.c.id == run_id)
                 .values(finished_at=finished_at, status=status, stats=dict(stats), error=stored)
             )
+
+    def abandon(self, job: str, now: datetime) -> int:
+        """Mark `job`'s runs still `running` as `abandoned`: call it holding the job's lock, when
+        no live process can be running them (they were left by one that died)."""
+        with self._engine.begin() as conn:
+            result = conn.execute(
+                update(runs)
+                .where(runs.c.job == job, runs.c.status == "running")
+                .values(
+                    status="abandoned",
+                    finished_at=now,
+                    error=ABANDONED,
+                )
+            )
+            return int(result.rowcount or 0)
 
     def recent(self, limit: int = 20, job: str | None = None) -> list[RunRecord]:
         query = select(runs).order_by(runs.c.started_at.desc(), runs.c.id.desc()).limit(limit)

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     DateTime,
     Dialect,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 
 
@@ -102,7 +104,7 @@ runs = Table(
     Column("source", String(100)),
     Column("started_at", UtcDateTime, nullable=False),
     Column("finished_at", UtcDateTime),
-    Column("status", String(20), nullable=False),  # running | ok | partial | failed
+    Column("status", String(20), nullable=False),  # running | ok | partial | failed | abandoned
     Column("stats", JSON, nullable=False),
     Column("error", Text),
 )
@@ -123,6 +125,8 @@ alerts = Table(
     Column("resolved_at", UtcDateTime),
     Column("channel", String(255)),
     Column("message_ts", String(64)),
+    # Its announcement went out after it had resolved: the next check edits and replies (0003).
+    Column("correction_due", Boolean, nullable=False, server_default=false()),
 )
 Index("ix_alerts_status_rule", alerts.c.status, alerts.c.rule)
 
@@ -153,6 +157,10 @@ outbox = Table(
     Column("finished_at", UtcDateTime),
     Column("sent_channel", String(255)),
     Column("sent_ts", String(64)),
+    # When the first attempt started (bounds the history search), and when the attempt whose
+    # outcome is not known yet started: set before the request, cleared by its outcome (0003).
+    Column("first_attempt_at", UtcDateTime),
+    Column("attempt_started_at", UtcDateTime),
     UniqueConstraint("dedup_key", name="uq_outbox_dedup_key"),
 )
 Index("ix_outbox_status_next_attempt", outbox.c.status, outbox.c.next_attempt_at)

@@ -10,9 +10,10 @@ import pytest
 from typer.testing import CliRunner
 
 from lpmsync.cli import app, common
-from lpmsync.sandbox.http import SandboxServer
+from lpmsync.sandbox.http import Knobs, SandboxServer
 from lpmsync.sandbox.slack import SANDBOX_TOKEN, SlackWorkspace, slack_base_url
 from lpmsync.sandbox.slack_records import SlackChannel
+from lpmsync.services import jobs_locks
 from lpmsync.store import open_store
 from tests.integration.test_outbox_drain import post
 
@@ -113,3 +114,36 @@ def test_check_reports_the_token_and_every_channel(
 def test_a_missing_token_is_a_config_error(config: Path) -> None:
     result = CliRunner().invoke(app, ["send", "--config", str(config)], env={TOKEN_ENV: ""})
     assert result.exception is not None and TOKEN_ENV in str(result.exception)
+
+
+def test_send_exits_1_while_messages_wait_for_a_retry_and_says_when(
+    config: Path, slack: tuple[SlackWorkspace, SandboxServer]
+) -> None:
+    enqueue(config, "a", "b")
+    slack[1].knobs = Knobs(fail_next=[503])  # an outage, then Slack is back
+    code, output = send(config)
+    assert code == 1 and "1 to retry" in output and "next attempt at" in output
+    code, output = send(config)  # Slack works: "b" goes, but "a" waits out its backoff
+    assert code == 1, output
+    assert output.startswith("send: 1 sent, 0 to retry, 0 failed, 1 pending; 1 waiting")
+    assert "next attempt at" in output
+    assert [m.text for m in slack[0].messages()] == ["text of b"]
+
+
+def test_a_second_send_waits_for_the_first_then_gives_up_with_a_clear_line(
+    config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(jobs_locks, "CLI_WAIT_SECONDS", 0.5)
+    enqueue(config, "a")
+    other = open_store(f"sqlite:///{config.parent / 'data' / 'lpmsync.db'}")
+    try:
+        with other.locks.job("send") as held:
+            assert held
+            result = CliRunner().invoke(
+                app, ["send", "--config", str(config)], env={TOKEN_ENV: SANDBOX_TOKEN}
+            )
+    finally:
+        other.close()
+    assert isinstance(result.exception, jobs_locks.JobBusyError)  # exit 1 via run_guarded
+    assert str(result.exception).startswith("another send is running (waited 0s for it)")
+    assert send(config) == (0, "send: 1 sent, 0 to retry, 0 failed, 0 pending\n")
