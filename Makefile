@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint typecheck contracts unit bench clean
+.PHONY: demo test lint typecheck contracts unit bench clean docs-images
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -20,8 +20,8 @@ demo: $(STAMP)
 	$(BIN)/lpmsync demo --out demo-out
 
 lint: $(STAMP)
-	$(BIN)/ruff check lpmsync tests benchmarks
-	$(BIN)/ruff format --check lpmsync tests benchmarks
+	$(BIN)/ruff check lpmsync tests benchmarks docs
+	$(BIN)/ruff format --check lpmsync tests benchmarks docs
 
 typecheck: $(STAMP)
 	$(BIN)/mypy lpmsync
@@ -33,6 +33,9 @@ unit: $(STAMP)
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 test: lint typecheck contracts unit
+
+docs-images: $(STAMP)
+	$(BIN)/python docs/render_images.py
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
