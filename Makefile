@@ -20,7 +20,7 @@ export UV_PYTHON := $(PYTHON)
 PYTHON_CHECK = @$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
   { echo "lpmsync needs Python 3.11 or newer (found $$($(PYTHON) --version 2>&1))"; exit 1; }
 
-.PHONY: demo test lint typecheck contracts unit bench lock build clean
+.PHONY: demo test lint typecheck contracts unit bench lock build clean docs-images
 
 # uv without uv: pip puts its single binary in .venv-bootstrap/bin (no venv needed); where the
 # system Python has no pip, a venv brings one.
@@ -49,8 +49,8 @@ demo: $(RUNTIME)
 	$(BIN)/lpmsync demo --out demo-out $(DEMO_ARGS)
 
 lint: $(DEV)
-	$(BIN)/ruff check lpmsync tests benchmarks
-	$(BIN)/ruff format --check lpmsync tests benchmarks
+	$(BIN)/ruff check lpmsync tests benchmarks docs
+	$(BIN)/ruff format --check lpmsync tests benchmarks docs
 
 typecheck: $(DEV)
 	$(BIN)/mypy lpmsync
@@ -62,6 +62,9 @@ unit: $(DEV)
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 test: lint typecheck contracts unit
+
+docs-images: $(DEV)
+	$(BIN)/python docs/render_images.py
 
 bench: $(DEV)
 	$(BIN)/python -m benchmarks

@@ -161,6 +161,7 @@ class Context:
                 "state": item.state,
                 "themes": list(assignment.themes),
                 "theme_reason": assignment.reason,
+                **({"owner": item.owner} if item.owner else {}),
                 **evidence,
             },
         )

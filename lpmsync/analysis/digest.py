@@ -6,9 +6,10 @@ shape back as `previous` to compute week-over-week deltas.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from math import fsum
 
 from lpmsync.domain.digest import AllocationLine, Digest, DigestItem, Headline, Unit, WipLine
 from lpmsync.domain.findings import JsonValue, RuleId
@@ -36,11 +37,15 @@ def build_digest(
     alerts: AlertCounts,
     previous: Snapshot | None = None,
     top_n: int = 5,
+    history: Sequence[Snapshot] = (),
 ) -> Digest:
-    """The digest for the week ending `now`; deltas against `previous` when given."""
+    """The digest for the week ending `now`; deltas against `previous` when given, and the
+    allocation trend from `history` (earlier weekly snapshots, oldest first)."""
     before = previous[1] if previous else {}
     unaligned = _unaligned(analysis)
-    wip = _wip(analysis.wip, _section(before, "wip"))
+    active = set(policy.active_states)  # Funnel and Done are queues, not work in progress
+    wip = _wip(tuple(row for row in analysis.wip if row.state in active), _section(before, "wip"))
+    trends = [_section(snapshot, "allocation") for _, snapshot in history[-4:]]
     headlines = _headlines(analysis, alerts, len(unaligned), wip, _section(before, "headlines"))
     return Digest(
         portfolio=policy.name,
@@ -48,12 +53,13 @@ def build_digest(
         period_start=now - WEEK,
         headlines=headlines,
         wip=wip,
-        allocation=_allocation(analysis, policy, _section(before, "allocation")),
+        allocation=_allocation(analysis, policy, _section(before, "allocation"), trends),
         aging=_oldest(analysis, top_n),
         unaligned=tuple(unaligned[:top_n]),
         unaligned_total=len(unaligned),
         unmapped=analysis.unmapped,
         previous_at=previous[0] if previous else None,
+        aging_limits={s.name: s.max_age_days for s in policy.states if s.max_age_days},
     )
 
 
@@ -111,11 +117,17 @@ def _wip(rows: tuple[WipRow, ...], before: Mapping[str, JsonValue]) -> tuple[Wip
     return tuple(lines)
 
 
+UNALIGNED_KEY = "unaligned"
+
+
 def _allocation(
-    analysis: Analysis, policy: PortfolioPolicy, before: Mapping[str, JsonValue]
+    analysis: Analysis,
+    policy: PortfolioPolicy,
+    before: Mapping[str, JsonValue],
+    trends: Sequence[Mapping[str, JsonValue]],
 ) -> tuple[AllocationLine, ...]:
     tolerance = policy.rule(RuleId.ALLOCATION_DRIFT).tolerance
-    return tuple(
+    lines = [
         AllocationLine(
             theme=row.theme,
             name=row.name,
@@ -124,10 +136,30 @@ def _allocation(
             tolerance=tolerance,
             previous_share=_number(before.get(row.theme)),
             retired=row.retired,
+            trend=_trend(trends, row.theme),
         )
         for row in analysis.allocation
         if row.active or row.weight > 0
-    )
+    ]
+    if any(row.weight > 0 for row in analysis.allocation):
+        # Each item's weight is split between its themes, so what no theme holds is unaligned.
+        share = max(0.0, 1.0 - fsum(row.actual_share for row in analysis.allocation))
+        lines.append(
+            AllocationLine(
+                theme=UNALIGNED_KEY,
+                name="Unaligned (no theme)",
+                actual_share=share,
+                previous_share=_number(before.get(UNALIGNED_KEY)),
+                unaligned=True,
+                trend=_trend(trends, UNALIGNED_KEY),
+            )
+        )
+    return tuple(lines)
+
+
+def _trend(trends: Sequence[Mapping[str, JsonValue]], theme: str) -> tuple[float, ...]:
+    values = (_number(week.get(theme)) for week in trends)
+    return tuple(value for value in values if value is not None)
 
 
 def _unaligned(analysis: Analysis) -> list[DigestItem]:

@@ -4,7 +4,8 @@ by `lpmsync.notify.charts`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -68,6 +69,8 @@ class AllocationLine:
     tolerance: float = 0.0
     previous_share: float | None = None
     retired: bool = False
+    unaligned: bool = False  # the share of work serving no theme at all, not a theme
+    trend: tuple[float, ...] = ()  # shares of the weeks before, oldest first (at most four)
 
     @property
     def off_target(self) -> bool:
@@ -105,3 +108,12 @@ class Digest:
     unaligned_total: int = 0
     unmapped: tuple[UnmappedItem, ...] = ()
     previous_at: datetime | None = None
+    aging_limits: Mapping[str, int] = field(default_factory=dict)  # state → max_age_days
+
+    @property
+    def iso_week(self) -> str:
+        """The ISO week the digest covers (`2026-W46`): the week of the period's midpoint, so a
+        Monday digest names the week that just ended, not the one that just began."""
+        middle = self.period_start + (self.taken_at - self.period_start) / 2
+        year, week, _ = middle.isocalendar()
+        return f"{year}-W{week:02d}"

@@ -52,3 +52,7 @@ class AlertRenderer(Protocol):
     def resolution_reply(self, entries: Sequence[AlertEntry]) -> RenderedMessage:
         """The short thread reply saying which alerts resolved."""
         ...
+
+    def baseline(self, entries: Sequence[AlertEntry]) -> RenderedMessage:
+        """One summary of many alerts announced at once (a new store, or a flood)."""
+        ...

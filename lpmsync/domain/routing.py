@@ -56,7 +56,9 @@ class RoutingPolicy:
     """Everything the lifecycle needs to decide what to send, where, and when.
 
     `owners` maps a theme key to its owner's Slack id (user `U…`/`W…` or user group `S…`);
-    `theme_names` maps a theme key to its display name.
+    `theme_names` maps a theme key to its display name. `baseline_threshold`: a run that would
+    announce more new alerts than this (or the first run of a store) sends one baseline summary
+    instead; None turns the baseline off.
     """
 
     default_channel: str
@@ -66,6 +68,12 @@ class RoutingPolicy:
     owners: Mapping[str, str] = field(default_factory=dict)
     theme_names: Mapping[str, str] = field(default_factory=dict)
     default_mention_owner: bool = True
+    baseline_threshold: int | None = 25
+    # How messages present alerts (the renderer's options, carried with the rest of the policy).
+    people: Mapping[str, str] = field(default_factory=dict)  # tracker owner → Slack user id
+    show_source: bool = False  # name each item's source (several sources are configured)
+    max_items: int = 10
+    web_base_url: str | None = None
 
     def route_for(self, finding: Finding) -> RouteRule:
         """The first route that matches, else the default channel's route."""

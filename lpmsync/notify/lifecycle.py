@@ -8,7 +8,10 @@ and the messages to enqueue:
 - one that disappears is resolved: its announcement is edited in place (UPDATE) and a short
   resolution is posted in that message's thread; if it was never sent, it is only marked resolved,
   and should its announcement go out later, the caller passes it back as a correction;
-- silenced alerts are tracked but not sent; quiet hours set `not_before` on posts.
+- silenced alerts are tracked but not sent; quiet hours set `not_before` on posts;
+- the first run of a store, or a run that would announce more than `baseline_threshold` new
+  alerts, sends one baseline summary instead; its alerts count as announced (they repeat and
+  resolve as usual afterwards, resolving without a message to edit).
 
 Every `dedup_key` derives from stored state (fingerprints, episode, last notification, message
 ts), never from the clock alone, so re-running after a crash or on another replica enqueues the
@@ -80,7 +83,10 @@ def evaluate(
         if state.status is AlertStatus.FIRING and fingerprint not in current
     ]
     states.update((state.fingerprint, state) for state in resolved)
-    messages = _announcements(due, policy, now, renderer)
+    if _is_baseline(due, known, policy):
+        messages = [_baseline(due, policy, renderer)]
+    else:
+        messages = _announcements(due, policy, now, renderer)
     context = _Context(policy, now, renderer, active)
     late = [state for state in corrections if state.status is AlertStatus.RESOLVED]
     messages += _resolutions([*resolved, *late], {**known, **states}, context)
@@ -140,14 +146,51 @@ def _announcement(
     return None
 
 
+def _is_baseline(
+    due: Sequence[_Due], known: Mapping[str, AlertState], policy: RoutingPolicy
+) -> bool:
+    threshold = policy.baseline_threshold
+    if threshold is None or not due:
+        return False
+    new = sum(1 for item in due if not item.repeat)
+    return not known or new > threshold
+
+
+def _baseline(
+    due: Sequence[_Due], policy: RoutingPolicy, renderer: AlertRenderer
+) -> OutgoingMessage:
+    """One summary to the default channel. It carries no fingerprints: a resolution then has no
+    announcement to edit, and the alerts resolve quietly."""
+    entries = [AlertEntry(d.state.finding, d.state.first_seen, d.repeat) for d in due]
+    message = renderer.baseline(entries)
+    return OutgoingMessage(
+        kind=MessageKind.POST,
+        channel=policy.default_channel,
+        text=message.text,
+        dedup_key=f"baseline:{_digest(d.key for d in due)}",
+        blocks=message.blocks,
+    )
+
+
+_RANK = {"critical": 0, "warning": 1, "info": 2}
+
+
 def _announcements(
     due: Sequence[_Due], policy: RoutingPolicy, now: datetime, renderer: AlertRenderer
 ) -> list[OutgoingMessage]:
     groups: dict[tuple[str, RouteRule], list[_Due]] = {}
     for item in sorted(due, key=lambda d: (d.state.rule, d.state.fingerprint)):
         groups.setdefault((item.state.rule, item.route), []).append(item)
+    # The most severe groups first, so a critical alert is never last in the channel.
+    ordered = sorted(
+        groups.items(),
+        key=lambda group: (
+            min(_RANK[m.state.finding.severity.value] for m in group[1]),
+            group[0][0],
+        ),
+    )
     messages = []
-    for (rule, route), members in groups.items():
+    for (rule, route), members in ordered:
         entries = [AlertEntry(m.state.finding, m.state.first_seen, m.repeat) for m in members]
         mentions = _owners(members, policy) if route.mention_owner else []
         keys = {m.state.fingerprint: m.key for m in members}

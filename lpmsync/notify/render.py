@@ -1,7 +1,9 @@
 """Findings → Slack messages (Block Kit, with a `text` fallback). Pure: stdlib and domain only.
 
-All tracker text is escaped (`blocks.escape`), so a title can never ping a channel or a user;
-mentions come only from configured owner ids. Digests are rendered by `render_digest`.
+What each alert says comes from `notify.wording`; this module lays it out. A group shows its most
+severe, biggest alerts first, at most `max_items` of them and under `MAX_MESSAGE_TEXT` characters,
+then "and N more" with where to see the rest. All tracker text is escaped (`blocks.escape`), so a
+title can never ping; mentions come only from configured Slack ids. Digests: `render_digest`.
 """
 
 from __future__ import annotations
@@ -9,181 +11,186 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from lpmsync.domain.findings import Finding, JsonValue, RuleId, Severity
+from lpmsync.domain.findings import Severity
 from lpmsync.domain.notices import AlertEntry, RenderedMessage
-from lpmsync.notify.blocks import (
-    clip,
-    context,
-    escape,
-    escaped,
-    link,
-    mention,
-    section,
-    split_message,
+from lpmsync.notify.blocks import Block, context, escape, header, mention, section
+from lpmsync.notify.render_entry import EntryView, block_text_size, label_text
+from lpmsync.notify.wording import (
+    RULE_TITLES,
+    ItemLink,
+    Names,
+    priority,
+    rule_title,
+    severity_label,
+    word,
 )
 
-RULE_TITLES: Mapping[str, str] = {
-    RuleId.UNALIGNED: "Work serving no active theme",
-    RuleId.RETIRED_THEME: "Work on a retired theme",
-    RuleId.THEME_MISMATCH: "Feature theme differs from its epic",
-    RuleId.ORPHAN_FEATURE: "Feature without a parent epic",
-    RuleId.PREMATURE_START: "Feature started before its epic was approved",
-    RuleId.ALLOCATION_DRIFT: "Theme allocation outside its guardrail",
-    RuleId.WIP_BREACH: "WIP limit exceeded",
-    RuleId.WIP_STARVED: "WIP below its minimum",
-    RuleId.AGING: "Item aging in its state",
-    RuleId.STALE: "Item not updated for a long time",
-    RuleId.WSJF_INVERSION: "Lower-WSJF work started ahead of higher-WSJF work",
-}
+__all__ = ["RULE_TITLES", "SEVERITY_ICONS", "SlackRenderer", "rule_title"]
+
 SEVERITY_ICONS: Mapping[Severity, str] = {
     Severity.CRITICAL: "🔴",
     Severity.WARNING: "🟠",
     Severity.INFO: "🔵",
 }
 _SEVERITY_ORDER = (Severity.INFO, Severity.WARNING, Severity.CRITICAL)
-_TITLE_LIMIT = 200
-_MESSAGE_LIMIT = 600
-_EVIDENCE_LIMIT = 900
+MAX_MESSAGE_TEXT = 12_000  # characters of block text per message, well under Slack's limits
 _FALLBACK_KEYS = 10
 _REPLY_LINES = 40
-_HIDDEN_EVIDENCE = frozenset({"theme_reason", "themes", "item", "source", "title", "url"})
-
-
-def rule_title(rule: str) -> str:
-    return RULE_TITLES.get(rule, rule)
+_BASELINE_TOP = 5
 
 
 @dataclass(frozen=True, slots=True)
 class SlackRenderer:
-    """The Slack `AlertRenderer`. `theme_names` maps theme keys to display names."""
+    """The Slack `AlertRenderer`.
+
+    `theme_names`: theme key → display name; `items`: `source:key` → the item, to link items a
+    finding mentions; `people`: tracker owner → Slack id; `show_source` names each item's source
+    (set when several are configured); `web_base_url` points "and N more" at the web board.
+    """
 
     theme_names: Mapping[str, str] = field(default_factory=dict)
+    items: Mapping[str, ItemLink] = field(default_factory=dict)
+    people: Mapping[str, str] = field(default_factory=dict)
+    show_source: bool = False
+    max_items: int = 10
+    web_base_url: str | None = None
 
     def alert_group(
         self, rule: str, entries: Sequence[AlertEntry], mentions: Sequence[str]
     ) -> list[RenderedMessage]:
-        severity = _worst(entry.finding.severity for entry in entries)
-        new = sum(1 for entry in entries if not entry.repeat)
-        plural = "s" if len(entries) != 1 else ""
-        title = f"{SEVERITY_ICONS[severity]} {rule_title(rule)}: {len(entries)} alert{plural}"
-        lead = [context([_counts_line(rule, new, len(entries) - new)])]
-        who = [m for m in (mention(slack_id) for slack_id in mentions) if m]
+        ordered = self._ordered(entries)
+        severity = _worst(entry.finding.severity for entry in ordered)
+        new = sum(1 for entry in ordered if not entry.repeat)
+        title = f"{SEVERITY_ICONS[severity]} {rule_title(rule)} · {_count(len(ordered))}"
+        lead = [context([_counts_line(severity, new, len(ordered) - new)])]
+        who = self._mentions(mentions)
         if who:
-            lead.insert(0, section("For " + " ".join(dict.fromkeys(who))))
-        body = [[section(self._entry_text(entry))] for entry in entries]
-        fallback = f"{title} — {_keys(entries)}"
-        parts = split_message(title, lead, body, escape(fallback))
-        return _with_fingerprints(parts, entries, len(lead))
+            lead.append(section("For " + " ".join(who)))
+        views = [self._view(entry) for entry in ordered]
+        lead.append(section(_why_block(views)))
+        common = _common_next(views)
+        body = [view.block(show_next=common is None) for view in views]
+        blocks = self._fit([header(title), *lead], body, rule)
+        fallback = f"{severity_label(severity)}: {title} — {_keys(ordered)}"
+        prints = tuple(entry.finding.fingerprint for entry in ordered)
+        return [RenderedMessage(escape(fallback), tuple(blocks), prints)]
 
     def resolved_original(self, rule: str, entries: Sequence[AlertEntry]) -> RenderedMessage:
-        resolved = sum(1 for entry in entries if entry.resolved_at is not None)
-        icon = "✅" if resolved == len(entries) else "🟡"
-        title = f"{icon} {rule_title(rule)}: {resolved} of {len(entries)} resolved"
-        body = [[section(self._entry_text(entry))] for entry in entries]
-        lead = [context([f"rule `{escape(rule)}` · edited when the alerts resolved"])]
-        first = split_message(title, lead, body, escape(f"{title} — {_keys(entries)}"))[0]
-        return RenderedMessage(
-            first.text, first.blocks, tuple(e.finding.fingerprint for e in entries)
-        )
+        ordered = self._ordered(entries)
+        resolved = sum(1 for entry in ordered if entry.resolved_at is not None)
+        icon = "✅" if resolved == len(ordered) else "🟡"
+        title = f"{icon} {rule_title(rule)}: {resolved} of {len(ordered)} resolved"
+        lead = [context([f"Edited as the alerts resolved · rule `{escape(rule)}`"])]
+        body = [self._view(entry).block(show_next=False) for entry in ordered]
+        blocks = self._fit([header(title), *lead], body, rule)
+        prints = tuple(e.finding.fingerprint for e in ordered)
+        return RenderedMessage(escape(f"{title} — {_keys(ordered)}"), tuple(blocks), prints)
 
     def resolution_reply(self, entries: Sequence[AlertEntry]) -> RenderedMessage:
-        lines = [f"✅ {_label(entry.finding)}" for entry in entries[:_REPLY_LINES]]
-        if len(entries) > _REPLY_LINES:
-            lines.append(f"…and {len(entries) - _REPLY_LINES} more")
+        names = [label_text(self._view(entry)) for entry in self._ordered(entries)]
+        lines = [f"✅ Resolved: {name}" for name in names[:_REPLY_LINES]]
+        if len(names) > _REPLY_LINES:
+            lines.append(f"…and {len(names) - _REPLY_LINES} more")
         blocks = tuple(section("\n".join(lines[i : i + 10])) for i in range(0, len(lines), 10))
         text = escape(f"Resolved: {_keys(entries)}")
         return RenderedMessage(text, blocks, tuple(e.finding.fingerprint for e in entries))
 
-    def _entry_text(self, entry: AlertEntry) -> str:
-        finding = entry.finding
-        head = _label(finding)
-        lines = [f"✅ ~{head}~" if entry.resolved_at else head]
-        lines.append(escaped(finding.message, _MESSAGE_LIMIT))
-        theme_line = self._theme_line(finding)
-        if theme_line:
-            lines.append(theme_line)
-        evidence = _evidence(finding.evidence)
-        if evidence:
-            lines.append(f"_Evidence:_ {evidence}")
-        if entry.resolved_at is not None:
-            lines.append(f"_Resolved {entry.resolved_at:%Y-%m-%d %H:%M} UTC_")
-        elif entry.repeat:
-            lines.append(f"_Still firing since {entry.first_seen:%Y-%m-%d %H:%M} UTC_")
-        return "\n".join(lines)
+    def baseline(self, entries: Sequence[AlertEntry]) -> RenderedMessage:
+        """One summary instead of a flood: counts per rule, the top five, where to see all."""
+        ordered = self._ordered(entries)
+        per_rule: dict[str, list[AlertEntry]] = {}
+        for entry in ordered:
+            per_rule.setdefault(entry.finding.rule, []).append(entry)
+        title = f"📋 Portfolio baseline · {_count(len(ordered))} open"
+        counts = [
+            f"• *{severity_label(group[0].finding.severity)}* · {escape(rule_title(rule))}: "
+            f"{len(group)}"
+            for rule, group in per_rule.items()
+        ]
+        top = [label_text(self._view(entry), with_headline=True) for entry in ordered]
+        blocks: list[Block] = [
+            header(title),
+            section(
+                "lpmsync found these open alerts at once, so it sums them up here instead of "
+                "posting each one. From now on only new alerts are posted, and these repeat "
+                "once their repeat interval has passed."
+            ),
+            section("*Alerts per rule*\n" + "\n".join(counts)),
+            section("*The five most pressing*\n" + "\n".join(top[:_BASELINE_TOP])),
+            context([f"See them all: {self._see_all(None)}"]),
+        ]
+        text = escape(f"{title}: " + ", ".join(f"{r} {len(g)}" for r, g in per_rule.items()))
+        return RenderedMessage(text, tuple(blocks))
 
-    def _theme_line(self, finding: Finding) -> str | None:
-        theme = finding.scope.theme
-        reason = finding.evidence.get("theme_reason")
-        if theme is None and not isinstance(reason, str):
-            return None
-        name = escaped(self.theme_names.get(theme, theme), 100) if theme else "no theme"
-        why = f" — {escaped(reason, 300)}" if isinstance(reason, str) and reason else ""
-        return f"_Theme:_ {name}{why}"
+    def _ordered(self, entries: Sequence[AlertEntry]) -> list[AlertEntry]:
+        return sorted(entries, key=lambda entry: priority(entry.finding))
+
+    def _view(self, entry: AlertEntry) -> EntryView:
+        names = Names(themes=self.theme_names, items=self.items)
+        return EntryView(entry, word(entry.finding, names), names, self.people, self.show_source)
+
+    def _mentions(self, slack_ids: Sequence[str]) -> list[str]:
+        return list(dict.fromkeys(m for m in (mention(s) for s in slack_ids) if m))
+
+    def _fit(self, lead: list[Block], body: Sequence[Block], rule: str) -> list[Block]:
+        """The lead and as many body blocks as `max_items` and the text budget allow, then
+        "and N more" with where to see them."""
+        blocks = list(lead)
+        used = sum(block_text_size(block) for block in blocks) + 400  # room for the tail
+        shown = 0
+        for block in body[: self.max_items]:
+            size = block_text_size(block)
+            if used + size > MAX_MESSAGE_TEXT or len(blocks) >= 48:
+                break
+            blocks.append(block)
+            used += size
+            shown += 1
+        hidden = len(body) - shown
+        if hidden:
+            blocks.append(context([f"…and {hidden} more: {self._see_all(rule)}"]))
+        return blocks
+
+    def _see_all(self, rule: str | None) -> str:
+        if self.web_base_url:
+            base = self.web_base_url.rstrip("/")
+            url = f"{base}/findings" + (f"?rule={rule}" if rule else "")
+            return f"<{escape(url)}|open the full list on the board>"
+        command = "lpmsync report" + (f" --rule {rule}" if rule else "")
+        return f"run `{escape(command)}` for the full list"
 
 
-def _label(finding: Finding) -> str:
-    """The item's tracker link and title, or the scope for findings about a state or theme."""
-    if finding.subject is not None:
-        subject = finding.subject
-        key = link(subject.url, subject.key)
-        return f"*{key}* {escaped(subject.title, _TITLE_LIMIT)}"
-    scope = finding.scope
-    parts = [p for p in (scope.state, scope.level, scope.value_stream, scope.theme) if p]
-    return f"*{escaped(' · '.join(parts) or finding.rule, _TITLE_LIMIT)}*"
+def _why_block(views: Sequence[EntryView]) -> str:
+    lines = [f"*Why it matters:* {escape(views[0].wording.why)}"] if views else []
+    common = _common_next(views)
+    if common is not None:
+        lines.append(f"*Next step:* {escape(common)}")
+    return "\n".join(lines)
 
 
-def _counts_line(rule: str, new: int, repeated: int) -> str:
+def _common_next(views: Sequence[EntryView]) -> str | None:
+    steps = {view.wording.next_step for view in views}
+    return steps.pop() if len(steps) == 1 else None
+
+
+def _counts_line(severity: Severity, new: int, repeated: int) -> str:
     counts = [f"{new} new"] if new else []
     if repeated:
-        counts.append(f"{repeated} still firing")
-    return f"rule `{escape(rule)}` · " + ", ".join(counts)
+        counts.append(f"{repeated} still open")
+    return f"*{severity_label(severity)}* · " + ", ".join(counts)
+
+
+def _count(n: int) -> str:
+    return f"{n} alert{'' if n == 1 else 's'}"
 
 
 def _keys(entries: Sequence[AlertEntry]) -> str:
     names = [
-        entry.finding.subject.key if entry.finding.subject else _scope_name(entry.finding)
+        entry.finding.subject.key if entry.finding.subject else entry.finding.scope.state or ""
         for entry in entries[:_FALLBACK_KEYS]
     ]
     more = f" and {len(entries) - _FALLBACK_KEYS} more" if len(entries) > _FALLBACK_KEYS else ""
-    return clip(", ".join(names), 1000) + more
-
-
-def _scope_name(finding: Finding) -> str:
-    scope = finding.scope
-    return scope.state or scope.theme or scope.value_stream or finding.rule
-
-
-def _evidence(evidence: Mapping[str, JsonValue]) -> str:
-    pairs = [
-        f"{key}: {_compact(value)}"
-        for key, value in sorted(evidence.items())
-        if key not in _HIDDEN_EVIDENCE
-    ]
-    return escaped(" · ".join(pairs), _EVIDENCE_LIMIT) if pairs else ""
-
-
-def _compact(value: JsonValue) -> str:
-    if isinstance(value, list):
-        return ", ".join(_compact(v) for v in value[:10]) + (" …" if len(value) > 10 else "")
-    if isinstance(value, dict):
-        return ", ".join(f"{k}={_compact(v)}" for k, v in list(value.items())[:10])
-    if isinstance(value, float):
-        return f"{value:.2f}"
-    return clip(str(value), 200)
+    return ", ".join(name for name in names if name)[:1000] + more
 
 
 def _worst(severities: Iterable[Severity]) -> Severity:
     return max(severities, key=_SEVERITY_ORDER.index, default=Severity.INFO)
-
-
-def _with_fingerprints(
-    parts: list[RenderedMessage], entries: Sequence[AlertEntry], lead_size: int
-) -> list[RenderedMessage]:
-    """Attach to each part the fingerprints of the entries it shows (one block per entry)."""
-    out, start = [], 0
-    for index, part in enumerate(parts):
-        shown = len(part.blocks) - 1 - (lead_size if index == 0 else 0)
-        prints = tuple(e.finding.fingerprint for e in entries[start : start + shown])
-        out.append(RenderedMessage(part.text, part.blocks, prints))
-        start += shown
-    return out

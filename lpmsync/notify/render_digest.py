@@ -5,7 +5,7 @@ Tracker text (titles, keys, statuses, theme names from config) is escaped like i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from lpmsync.domain.digest import AllocationLine, Digest, DigestItem, Headline, Unit, WipLine
 from lpmsync.domain.notices import RenderedMessage
@@ -36,7 +36,10 @@ def render_digest(digest: Digest, *, charts: bool = True) -> list[RenderedMessag
         *_lines_block(
             "*Allocation against target*", [_allocation_line(a) for a in digest.allocation]
         ),
-        *_lines_block("*Longest in their state*", [_age_line(age) for age in digest.aging]),
+        *_lines_block(
+            "*Longest in their state*",
+            [_age_line(age, digest.aging_limits) for age in digest.aging],
+        ),
         *_lines_block(_unaligned_heading(digest), [_item_line(i) for i in digest.unaligned]),
         *_lines_block(_hygiene_heading(digest), _hygiene_lines(digest.unmapped)),
     ]
@@ -48,7 +51,7 @@ def render_digest(digest: Digest, *, charts: bool = True) -> list[RenderedMessag
 
 
 def _period(digest: Digest) -> str:
-    week = f"Week {digest.period_start:%Y-%m-%d} → {digest.taken_at:%Y-%m-%d}"
+    week = f"Week {digest.iso_week} · {digest.period_start:%Y-%m-%d} → {digest.taken_at:%Y-%m-%d}"
     if digest.previous_at is None:
         return f"{week} · no earlier snapshot yet, so no week-over-week changes"
     return f"{week} · changes since {digest.previous_at:%Y-%m-%d}"
@@ -84,7 +87,7 @@ def _fallback_part(headline: Headline) -> str:
 
 
 def _wip_line(line: WipLine) -> str:
-    icon = "🔴" if line.over else "🔵" if line.under else "🟢"
+    icon = "🔴 Over limit ·" if line.over else "🔵 Under minimum ·" if line.under else "🟢 OK ·"
     where = " · ".join(p for p in (line.state, line.level.value, line.value_stream) if p)
     limits = [f"limit {line.limit}"] if line.limit is not None else []
     if line.min is not None:
@@ -95,13 +98,13 @@ def _wip_line(line: WipLine) -> str:
 
 
 def _allocation_line(line: AllocationLine) -> str:
-    icon = "🟠" if line.off_target else "🟢" if line.target_share is not None else "⚪"
+    icon = _allocation_status(line)
     target = (
         f" (target {line.target_share:.0%} ± {line.tolerance:.0%})"
-        if line.target_share is not None
-        else " (no target)"
+        if line.target_share is not None and not line.retired
+        else ""
     )
-    retired = " · _retired_" if line.retired else ""
+    retired = ""
     change = ""
     if line.previous_share is not None:
         change = f"  {_arrow(round((line.actual_share - line.previous_share) * 100, 1))} pts"
@@ -109,9 +112,24 @@ def _allocation_line(line: AllocationLine) -> str:
     return f"{icon} {name}: *{line.actual_share:.0%}*{target}{change}{retired}"
 
 
-def _age_line(age: ItemAge) -> str:
-    title = escaped(age.title, _TITLE_LIMIT)
-    return f"{link(age.url, age.key)} {title} — *{age.days} days* in {escape(age.state)}"
+def _allocation_status(line: AllocationLine) -> str:
+    if line.unaligned:
+        return "⚪ No theme ·"
+    if line.retired:
+        return "⚫ Retired ·"
+    if line.target_share is None:
+        return "⚪ No target ·"
+    return "🟠 Off target ·" if line.off_target else "🟢 On target ·"
+
+
+def _age_line(age: ItemAge, limits: Mapping[str, int]) -> str:
+    name = f"{age.level.value.capitalize()} {age.key} · {age.title}"
+    limit = limits.get(age.state)
+    over = f" (limit {limit})" if limit is not None else ""
+    return (
+        f"{link(age.url, name, label_limit=_TITLE_LIMIT)} — *{age.days} days* in "
+        f"{escape(age.state)}{over}"
+    )
 
 
 def _item_line(item: DigestItem) -> str:

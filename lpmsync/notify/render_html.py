@@ -35,7 +35,25 @@ body { font-family: -apple-system, "Segoe UI", Roboto, sans-serif; background: #
 .mention { background: #e8f5fa; color: #1264a3; border-radius: 3px; padding: 0 2px; }
 code { background: #f6f6f6; border: 1px solid #ddd; border-radius: 3px; padding: 0 3px; }
 img.chart { max-width: 100%; border: 1px solid #ddd; border-radius: 6px; margin: .5rem 0; }
+.dot { display: inline-block; width: .7em; height: .7em; border-radius: 50%;
+       vertical-align: baseline; margin-right: .2em; }
+.red { background: #c62828; } .orange { background: #ef6c00; } .green { background: #2e7d32; }
+.blue { background: #1565c0; } .white { background: #fff; border: 1px solid #888; }
+.black { background: #424242; } .yellow { background: #f9a825; }
 """
+# Status emoji become CSS dots (the words beside them carry the meaning): a machine without an
+# emoji font would otherwise show empty boxes. Decorative emoji are dropped.
+_EMOJI = {
+    "🔴": "red",
+    "🟠": "orange",
+    "🟢": "green",
+    "🔵": "blue",
+    "⚪": "white",
+    "⚫": "black",
+    "🟡": "yellow",
+    "✅": "green",
+}
+_DECORATIVE = ("📊 ", "📈 ", "📋 ")
 
 
 def preview_html(
@@ -67,7 +85,7 @@ def _card(text: str, blocks: Sequence[Mapping[str, Any]]) -> str:
 def _block(block: Mapping[str, Any]) -> str:
     kind = block.get("type")
     if kind == "header":
-        return f"<h2>{html.escape(block['text']['text'])}</h2>"
+        return f"<h2>{_dots(html.escape(block['text']['text']))}</h2>"
     if kind == "divider":
         return "<hr>"
     if kind == "context":
@@ -103,7 +121,15 @@ def mrkdwn_html(text: str) -> str:
 def _styled(text: str) -> str:
     for pattern, tag in _STYLES:
         text = pattern.sub(rf"<{tag}>\1</{tag}>", text)
-    return text.replace("\n", "<br>")
+    return _dots(text).replace("\n", "<br>")
+
+
+def _dots(text: str) -> str:
+    for emoji in _DECORATIVE:
+        text = text.replace(emoji, "")
+    for emoji, colour in _EMOJI.items():
+        text = text.replace(emoji, f'<span class="dot {colour}" aria-hidden="true"></span>')
+    return text
 
 
 def _token(inner: str) -> str:

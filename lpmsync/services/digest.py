@@ -8,10 +8,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from lpmsync.analysis import analyse
-from lpmsync.analysis.digest import WEEK, AlertCounts, build_digest, digest_metrics
+from lpmsync.analysis.digest import WEEK, AlertCounts, Snapshot, build_digest, digest_metrics
 from lpmsync.domain.alerts import MessageKind, OutgoingMessage
 from lpmsync.domain.digest import Digest
 from lpmsync.errors import LpmsyncError
@@ -52,16 +51,18 @@ def plan_digest(store: SqlStore, settings: Settings, now: datetime) -> DigestPla
     slack = settings.notify.slack
     top_n = slack.digest.top_n if slack else 5
     with_charts = slack.digest.charts if slack else True
+    history = _weekly_snapshots(store, now)
     digest = build_digest(
         analysis,
         policy,
         now=now,
         alerts=counts,
-        previous=store.snapshots.latest_before(now - _PREVIOUS_MIN_AGE),
+        previous=history[-1] if history else None,
         top_n=top_n,
+        history=history,
     )
     channel = (slack.digest.channel or slack.default_channel) if slack else "(not configured)"
-    week = _iso_week(now, settings.portfolio.timezone)
+    week = digest.iso_week
     charts = _charts(digest) if with_charts else {}
     return DigestPlan(digest, _messages(digest, charts, channel, week), charts, week)
 
@@ -73,9 +74,17 @@ def _charts(digest: Digest) -> dict[str, bytes]:
     return digest_charts(digest)
 
 
-def _iso_week(now: datetime, timezone: str) -> str:
-    year, week, _ = now.astimezone(ZoneInfo(timezone)).isocalendar()
-    return f"{year}-W{week:02d}"
+def _weekly_snapshots(store: SqlStore, now: datetime, weeks: int = 4) -> list[Snapshot]:
+    """Up to `weeks` snapshots, one per earlier week, oldest first (the last is "last week")."""
+    found: list[Snapshot] = []
+    before = now
+    for _ in range(weeks):
+        snapshot = store.snapshots.latest_before(before - _PREVIOUS_MIN_AGE)
+        if snapshot is None:
+            break
+        found.append(snapshot)
+        before = snapshot[0]
+    return found[::-1]
 
 
 def _messages(

@@ -17,6 +17,7 @@ from lpmsync.domain.routing import QuietWindow, RouteRule, RoutingPolicy
 from lpmsync.errors import ConfigError
 from lpmsync.notify.lifecycle import evaluate
 from lpmsync.notify.render import SlackRenderer
+from lpmsync.services.notify_links import ItemLoader, related_links
 from lpmsync.settings import Settings
 from lpmsync.settings.notify import QuietHours, Route, SlackConfig
 from lpmsync.store import SqlStore
@@ -57,6 +58,27 @@ def routing_policy(settings: Settings) -> RoutingPolicy:
         timezone=settings.portfolio.timezone,
         owners={theme.key: theme.owner for theme in settings.themes if theme.owner},
         theme_names={theme.key: theme.name for theme in settings.themes},
+        baseline_threshold=slack.baseline_threshold,
+        people=settings.people.lookup(),
+        show_source=len(settings.sources) > 1,
+        max_items=slack.max_items_per_message,
+        web_base_url=settings.web.base_url,
+    )
+
+
+def slack_renderer(
+    policy: RoutingPolicy, findings: Sequence[Finding], items: ItemLoader | None = None
+) -> SlackRenderer:
+    """The renderer for `policy`, able to link the items `findings` mention (a WIP cell's
+    items, an epic) when `items` can load them."""
+    links = related_links(findings, items) if items is not None else {}
+    return SlackRenderer(
+        theme_names=policy.theme_names,
+        items=links,
+        people=policy.people,
+        show_source=policy.show_source,
+        max_items=policy.max_items,
+        web_base_url=policy.web_base_url,
     )
 
 
@@ -102,7 +124,7 @@ def notify_findings(
         silences=store.silences.active(now),
         policy=policy,
         now=now,
-        renderer=SlackRenderer(theme_names=policy.theme_names),
+        renderer=slack_renderer(policy, findings, store.items),
         corrections=late,
     )
     if dry_run:

@@ -7,9 +7,11 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from lpmsync.settings.flow import FlowConfig
 from lpmsync.settings.notify import NotifyConfig
+from lpmsync.settings.people import PeopleConfig
 from lpmsync.settings.portfolio import RULE_IDS, PortfolioConfig, RuleSettings, ThemeConfig
 from lpmsync.settings.runtime import HealthConfig, LoggingConfig, ScheduleConfig, StoreConfig
 from lpmsync.settings.sources import SourceConfig
+from lpmsync.settings.web import WebSettings
 
 
 class Settings(BaseSettings):
@@ -32,6 +34,8 @@ class Settings(BaseSettings):
     health: HealthConfig = Field(default_factory=HealthConfig)
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
     flow: FlowConfig = Field(default_factory=FlowConfig)
+    people: PeopleConfig = Field(default_factory=PeopleConfig)
+    web: WebSettings = Field(default_factory=WebSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -54,6 +54,8 @@ class SlackConfig(StrictModel):
     routes: list[Route] = Field(default_factory=list)
     digest: DigestConfig = Field(default_factory=DigestConfig)
     max_attempts: int = Field(default=50, ge=1)  # per message, across sender runs
+    max_items_per_message: int = Field(default=10, ge=1, le=40)
+    baseline_threshold: int | None = Field(default=25, ge=0)  # None: never send a baseline
     timeout_seconds: float = Field(default=30.0, gt=0)
 
     @field_validator("token_env")

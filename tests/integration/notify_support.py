@@ -47,6 +47,7 @@ notify:
     token_env: SLACK_BOT_TOKEN
     base_url: {base_url}
     default_channel: C0PORTFOLIO
+    baseline_threshold: null            # these tests follow single alerts from the first check
     routes:
       - match: {theme: cx}
         channel: C0CXTEAM

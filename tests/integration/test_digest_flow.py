@@ -96,7 +96,7 @@ def test_next_weeks_digest_shows_changes_since_the_last_snapshot(
     put_items(store, [work_item(f"LOST-{i}") for i in range(2, 5)])
     clock.now = T0 + timedelta(days=7)
     plan = plan_digest(store, settings, clock())
-    assert plan.week == "2026-W48" and plan.digest.previous_at == T0
+    assert plan.week == "2026-W47" and plan.digest.previous_at == T0  # the week it covers
     deltas = {h.key: h.delta for h in plan.digest.headlines}
     assert deltas["unaligned"] == 3 and deltas["active_items"] == 3
     assert publish_digest(store, plan, clock()) == 4

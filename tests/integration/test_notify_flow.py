@@ -54,7 +54,8 @@ def slack(running_slack: Slack) -> Slack:
 
 @pytest.fixture
 def policy(tmp_path: Path, slack: Slack) -> RoutingPolicy:
-    return routing_policy(settings_for(tmp_path, slack.base_url))
+    # One alert at a time here; the first-run baseline has its own test below.
+    return replace(routing_policy(settings_for(tmp_path, slack.base_url)), baseline_threshold=None)
 
 
 def test_fire_repeat_resolve_reaches_slack_once_each(
@@ -83,7 +84,7 @@ def test_fire_repeat_resolve_reaches_slack_once_each(
     assert notify_findings(store, findings, policy, clock()).enqueued == 2
     assert drain_outbox(store, sender, clock).sent == 2
     first, repeat = slack.workspace.top_level("C0CXTEAM")
-    assert "Still firing since" in str(repeat.blocks)
+    assert "Still open since" in str(repeat.blocks)
 
     clock.now = T0 + timedelta(hours=26)
     resolved = notify_findings(store, findings[1:], policy, clock())
@@ -186,3 +187,38 @@ def test_an_alert_resolved_during_quiet_hours_is_never_announced(
     assert slack.workspace.messages() == []
     assert store.outbox.depth() == 0
     assert {e.status for e in store.outbox.entries()} == {"withdrawn"}
+
+
+def test_a_new_store_sends_one_baseline_then_alerts_repeat_and_resolve_as_usual(
+    store: SqlStore, slack: Slack, policy: RoutingPolicy
+) -> None:
+    clock = FakeClock()
+    sender = slack.sender()
+    with_baseline = replace(policy, baseline_threshold=25)
+    findings = [unaligned(f"P-{i}") for i in range(30)]
+
+    first = notify_findings(store, findings, with_baseline, clock())
+    assert first.enqueued == 1 and first.firing == 30
+    assert drain_outbox(store, sender, clock).sent == 1
+    [baseline] = slack.workspace.top_level("C0PORTFOLIO")
+    assert "Portfolio baseline · 30 alerts open" in str(baseline.blocks)
+
+    clock.now = T0 + timedelta(hours=1)  # one new alert: announced on its own
+    fresh_alert = notify_findings(store, [*findings, unaligned("P-NEW")], with_baseline, clock())
+    assert fresh_alert.enqueued == 1
+    assert drain_outbox(store, sender, clock).sent == 1
+    assert "P-NEW" in slack.workspace.top_level("C0PORTFOLIO")[-1].text
+
+    clock.now = T0 + timedelta(hours=2)  # the baseline's alerts resolve without a message
+    still = [*findings[1:], unaligned("P-NEW")]
+    quiet = notify_findings(store, still, with_baseline, clock())
+    assert quiet.resolved == 1 and quiet.enqueued == 0
+
+    clock.now = T0 + timedelta(hours=24)  # and repeat after the interval, grouped as usual
+    again = notify_findings(store, still, with_baseline, clock())
+    assert again.enqueued == 1
+    assert drain_outbox(store, sender, clock).sent == 1
+    assert (
+        "Work serving no active theme · 29 alerts"
+        in slack.workspace.top_level("C0PORTFOLIO")[-1].text
+    )

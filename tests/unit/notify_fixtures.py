@@ -101,6 +101,25 @@ def all_text(message: RenderedMessage) -> str:
     return "\n".join(texts)
 
 
+def block_texts(message: RenderedMessage) -> list[str]:
+    """Every text in the blocks (what counts toward a message's size)."""
+    texts: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "text" and isinstance(value, str):
+                    texts.append(value)
+                else:
+                    walk(value)
+        elif isinstance(node, list | tuple):
+            for value in node:
+                walk(value)
+
+    walk(list(message.blocks))
+    return texts
+
+
 def header_text(message: RenderedMessage) -> str:
     blocks: Any = message.blocks
     assert blocks[0]["type"] == "header"

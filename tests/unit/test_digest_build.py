@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from lpmsync.analysis.digest import AlertCounts, build_digest, digest_metrics
 from lpmsync.domain.digest import Unit
@@ -83,7 +83,28 @@ def test_wip_lines_keep_limits_and_drop_empty_unlimited_states() -> None:
 
 def test_allocation_keeps_active_and_weighted_themes_with_the_drift_tolerance() -> None:
     digest = build_digest(sample_analysis(), POLICY, now=NOW, alerts=AlertCounts())
-    assert [a.theme for a in digest.allocation] == ["cx", "data"]
-    cx, data = digest.allocation
+    assert [a.theme for a in digest.allocation] == ["cx", "data", "unaligned"]
+    cx, data, unaligned = digest.allocation
     assert cx.off_target and cx.tolerance == 0.10
     assert not data.off_target
+    assert unaligned.unaligned and unaligned.target_share is None
+    assert abs(cx.actual_share + data.actual_share + unaligned.actual_share - 1.0) < 1e-9
+
+
+def test_wip_lines_are_active_states_only_and_the_week_is_the_one_covered() -> None:
+    digest = build_digest(sample_analysis(), POLICY, now=NOW, alerts=AlertCounts())
+    assert {line.state for line in digest.wip} <= set(POLICY.active_states)
+    monday = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
+    weekly = build_digest(sample_analysis(), POLICY, now=monday, alerts=AlertCounts())
+    assert weekly.iso_week == "2026-W46"  # 2026-11-09 → 2026-11-16 is ISO week 46
+
+
+def test_allocation_trend_comes_from_the_last_four_weekly_snapshots() -> None:
+    weeks = [
+        (NOW, {"allocation": {"cx": share, "unaligned": 0.5}})
+        for share in (0.1, 0.2, 0.3, 0.4, 0.5)
+    ]
+    digest = build_digest(sample_analysis(), POLICY, now=NOW, alerts=AlertCounts(), history=weeks)
+    cx = digest.allocation[0]
+    assert cx.trend == (0.2, 0.3, 0.4, 0.5)
+    assert digest.allocation[-1].trend == (0.5, 0.5, 0.5, 0.5)

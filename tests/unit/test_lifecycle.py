@@ -22,6 +22,7 @@ POLICY = RoutingPolicy(
     ),
     owners={"cx": "U0CXOWNER"},
     theme_names={"cx": "Customer Experience"},
+    baseline_threshold=None,  # the baseline has tests of its own (test_baseline.py)
 )
 RENDERER = SlackRenderer(theme_names=POLICY.theme_names)
 
@@ -81,7 +82,7 @@ def test_fire_then_quiet_then_repeat_after_interval_then_resolve() -> None:
 
     [repeat] = memory.run([alert], T0 + timedelta(hours=24)).messages
     assert repeat.kind is MessageKind.POST and repeat.dedup_key != post.dedup_key
-    assert "Still firing since 2026-11-16 09:00 UTC" in all_text_of(repeat)
+    assert "Still open since 2026-11-16 09:00 UTC" in all_text_of(repeat)
     assert memory.states[alert.fingerprint].message_ts == "1700000000.000002"
 
     resolved_at = T0 + timedelta(hours=30)
@@ -167,21 +168,24 @@ def test_alerts_group_per_rule_and_route_with_owner_mentions() -> None:
 
 def test_routes_that_turn_mentions_off_mention_nobody() -> None:
     quiet_owner = RoutingPolicy(
-        default_channel="C_DEFAULT", owners={"cx": "U0CXOWNER"}, default_mention_owner=False
+        default_channel="C_DEFAULT",
+        owners={"cx": "U0CXOWNER"},
+        default_mention_owner=False,
+        baseline_threshold=None,
     )
     [message] = Memory().run([finding("P-1", theme="cx")], T0, policy=quiet_owner).messages
     assert "<@" not in all_text_of(message)
 
 
-def test_a_long_group_is_sent_in_parts_each_remembering_its_alerts() -> None:
+def test_a_long_group_is_one_message_that_remembers_every_alert_it_sums_up() -> None:
     findings = [finding(f"P-{i:03d}", title="t" * 2000) for i in range(120)]
     memory = Memory()
-    parts = memory.run(findings, T0).messages
-    assert len(parts) == 3 and len({m.dedup_key for m in parts}) == 3
-    assert sorted(fp for m in parts for fp in m.alert_fingerprints) == sorted(
-        f.fingerprint for f in findings
-    )
-    assert len({s.message_ts for s in memory.states.values()}) == 3
+    [message] = memory.run(findings, T0).messages
+    assert sorted(message.alert_fingerprints) == sorted(f.fingerprint for f in findings)
+    assert "and 110 more" in all_text_of(message)
+    assert len({s.message_ts for s in memory.states.values()}) == 1
+    update, reply = memory.run(findings[1:], T0 + timedelta(hours=1)).messages
+    assert update.target_ts == reply.target_ts == memory.states["unaligned:jira:P-000"].message_ts
 
 
 def test_resolving_part_of_a_group_edits_it_and_replies_only_for_what_resolved() -> None:
@@ -189,8 +193,8 @@ def test_resolving_part_of_a_group_edits_it_and_replies_only_for_what_resolved()
     memory.run([finding("P-1"), finding("P-2")], T0)
     update, reply = memory.run([finding("P-2")], T0 + timedelta(hours=1)).messages
     text = all_text_of(update)
-    assert "✅ ~*<https://jira.example/browse/P-1|P-1>*" in text
-    assert "~*<https://jira.example/browse/P-2|P-2>*" not in text and "P-2" in text
+    assert "~*<https://jira.example/browse/P-1|Epic P-1 · An epic>*~" in text
+    assert "~*<https://jira.example/browse/P-2|" not in text and "P-2" in text
     assert "1 of 2 resolved" in update.text
     assert reply.text == "Resolved: P-1"
     update2, reply2 = memory.run([], T0 + timedelta(hours=2)).messages
@@ -211,7 +215,7 @@ def test_silenced_alerts_are_tracked_not_sent_and_fire_when_the_silence_ends() -
     assert memory.run([muted, loud], T0 + timedelta(hours=12), silences=[silence]).messages == ()
     [late] = memory.run([muted, loud], T0 + timedelta(days=2), silences=[silence]).messages
     assert late.alert_fingerprints == (muted.fingerprint, loud.fingerprint)
-    assert "1 new, 1 still firing" in all_text_of(late)
+    assert "1 new, 1 still open" in all_text_of(late)
 
 
 def test_a_silenced_resolution_edits_the_message_but_posts_no_reply() -> None:
@@ -242,6 +246,7 @@ def test_quiet_hours_hold_posts_of_their_route_until_the_window_ends() -> None:
             RouteRule(channel="C_FLOW", rules=frozenset({RuleId.WIP_BREACH}), quiet_hours=night),
         ),
         timezone="Europe/Berlin",
+        baseline_threshold=None,
     )
     memory = Memory()
     friday_night = datetime(2026, 11, 20, 21, 0, tzinfo=UTC)

@@ -4,6 +4,7 @@ and the HTML preview."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -20,7 +21,7 @@ from tests.unit.notify_fixtures import (
     header_text,
 )
 
-OUR_LINK = re.compile(r"<https://jira\.example/browse/[A-Z]-\d+\|[A-Z]-\d+>")
+OUR_LINK = re.compile(r"<https://jira\.example/browse/[A-Z]-\d+\|[^<>]*>")
 
 
 def digest(**sizes: Any) -> Digest:
@@ -38,9 +39,10 @@ def test_a_small_digest_is_one_valid_message_with_headlines_and_lists() -> None:
     assert header_text(message) == "📊 Weekly portfolio digest: Retail <Portfolio> & Co"
     assert message.text.startswith("Weekly portfolio digest: Retail &lt;Portfolio&gt; &amp; Co")
     assert "*Alignment rate*\n80%" in text
-    assert "🔴 Implementing · epic: *7* (limit 5, min 2)" in text
-    assert "🟠 Customer &lt;Experience&gt;: *55%* (target 40% ± 10%)" in text
-    assert "<https://jira.example/browse/A-0|A-0> Epic aging 0 — *100 days* in Implementing" in text
+    assert "🔴 Over limit · Implementing · epic: *7* (limit 5, min 2)" in text
+    assert "🟠 Off target · Customer &lt;Experience&gt;: *55%* (target 40% ± 10%)" in text
+    assert "⚪ No theme · Unaligned (no theme): *" in text
+    assert "<https://jira.example/browse/A-0|Epic A-0 · Epic aging 0> — *100 days* in Impl" in text
     assert "*Serving no active theme* (3)" in text
     assert "ado 1000: status “Weird &lt;status&gt; 0”" in text
     assert "no earlier snapshot yet" in text
@@ -76,6 +78,13 @@ def test_hostile_titles_in_digest_lists_stay_inert() -> None:
             parsed = RenderedMessage(message.text, message.blocks[1:])
             leftover = OUR_LINK.sub("", all_text(parsed))
             assert "<" not in leftover and ">" not in leftover
+
+
+def test_aging_lines_name_the_state_limit_and_the_week_is_the_one_covered() -> None:
+    limited = replace(digest(), aging_limits={"Implementing": 60})
+    text = all_text(render_digest(limited)[0])
+    assert "*100 days* in Implementing (limit 60)" in text
+    assert f"Week {limited.iso_week} · " in text
 
 
 def test_a_500_item_digest_splits_into_parts_within_block_limits() -> None:
