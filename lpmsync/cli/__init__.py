@@ -17,6 +17,7 @@ from lpmsync.cli import (
     run_cmd,
     sandbox_cmd,
     send_cmd,
+    serve_cmd,
     silence_cmd,
     status_cmd,
     sync_cmd,
@@ -43,6 +44,7 @@ app.command("status")(status_cmd.status)
 app.command("report")(report_cmd.report)
 app.command("check")(report_cmd.check)
 app.command("send")(send_cmd.send)
+app.command("serve")(serve_cmd.serve)
 
 
 def _version(value: bool) -> None:

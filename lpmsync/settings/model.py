@@ -9,6 +9,7 @@ from lpmsync.settings.notify import NotifyConfig
 from lpmsync.settings.portfolio import RULE_IDS, PortfolioConfig, RuleSettings, ThemeConfig
 from lpmsync.settings.runtime import HealthConfig, LoggingConfig, ScheduleConfig, StoreConfig
 from lpmsync.settings.sources import SourceConfig
+from lpmsync.settings.web import WebSettings
 
 
 class Settings(BaseSettings):
@@ -30,6 +31,7 @@ class Settings(BaseSettings):
     store: StoreConfig = Field(default_factory=StoreConfig)
     health: HealthConfig = Field(default_factory=HealthConfig)
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
+    web: WebSettings = Field(default_factory=WebSettings)
 
     @classmethod
     def settings_customise_sources(

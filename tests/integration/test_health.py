@@ -1,5 +1,5 @@
-"""The health endpoint over real HTTP: /healthz, /readyz from stored runs and a fake clock,
-/metrics from a registry of its own."""
+"""The health endpoints over real HTTP, on the board's app: /healthz, /readyz from stored runs
+and a fake clock, /metrics from a registry of its own."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from lpmsync.observability import Metrics, Readiness
-from lpmsync.observability_http import HealthServer, HealthServerError
+from lpmsync.web import Probes, WebServer, WebServerError, create_app
 from lpmsync.services.jobs_status import readiness, stale_after
 from lpmsync.store import SqlStore
 
@@ -48,15 +48,16 @@ class Clock:
 @contextmanager
 def serving(
     check: Callable[[], Readiness], metrics: Metrics | None = None
-) -> Iterator[HealthServer]:
-    server = HealthServer("127.0.0.1", 0, (metrics or Metrics()).registry, check).start()
+) -> Iterator[WebServer]:
+    app = create_app(Probes((metrics or Metrics()).registry, check))
+    server = WebServer(app, "127.0.0.1", 0).start()
     try:
         yield server
     finally:
         server.stop()
 
 
-def url(server: HealthServer, path: str) -> str:
+def url(server: WebServer, path: str) -> str:
     return f"http://{server.host}:{server.port}{path}"
 
 
@@ -142,6 +143,10 @@ def test_an_unreachable_store_is_unready() -> None:
 def test_a_port_in_use_is_a_clear_error() -> None:
     with (
         serving(lambda: Readiness(True)) as server,
-        pytest.raises(HealthServerError, match=f"127.0.0.1:{server.port}.*health.port"),
+        pytest.raises(WebServerError, match=f"127.0.0.1:{server.port}.*health.port"),
     ):
-        HealthServer("127.0.0.1", server.port, Metrics().registry, lambda: Readiness(True))
+        WebServer(create_app(Probes(Metrics().registry, lambda: Readiness(True))), *server_at(server))
+
+
+def server_at(server: WebServer) -> tuple[str, int]:
+    return server.host, server.port
