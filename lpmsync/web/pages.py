@@ -81,6 +81,8 @@ def _timeline(history: Sequence[StateChange], ref: ItemRef, now: datetime) -> tu
     mine = sorted(
         (c for c in history if c.source == ref.source and c.key == ref.key), key=lambda c: c.at
     )
+    if not mine:
+        return ()
     ends = [change.at for change in mine[1:]] + [now]
     steps = [
         Step(c.at, c.to_status, c.from_status, max(0, (end - c.at).days))
