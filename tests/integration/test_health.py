@@ -16,9 +16,9 @@ import pytest
 import sqlalchemy as sa
 
 from lpmsync.observability import Metrics, Readiness
-from lpmsync.web import Probes, WebServer, WebServerError, create_app
 from lpmsync.services.jobs_status import readiness, stale_after
 from lpmsync.store import SqlStore
+from lpmsync.web import Probes, WebServer, WebServerError, create_app
 
 T0 = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
 STALE = stale_after("*/15 * * * *", "Europe/Berlin", T0)  # 3 intervals: 45 minutes
@@ -46,9 +46,7 @@ class Clock:
 
 
 @contextmanager
-def serving(
-    check: Callable[[], Readiness], metrics: Metrics | None = None
-) -> Iterator[WebServer]:
+def serving(check: Callable[[], Readiness], metrics: Metrics | None = None) -> Iterator[WebServer]:
     app = create_app(Probes((metrics or Metrics()).registry, check))
     server = WebServer(app, "127.0.0.1", 0).start()
     try:
@@ -145,7 +143,9 @@ def test_a_port_in_use_is_a_clear_error() -> None:
         serving(lambda: Readiness(True)) as server,
         pytest.raises(WebServerError, match=f"127.0.0.1:{server.port}.*health.port"),
     ):
-        WebServer(create_app(Probes(Metrics().registry, lambda: Readiness(True))), *server_at(server))
+        WebServer(
+            create_app(Probes(Metrics().registry, lambda: Readiness(True))), *server_at(server)
+        )
 
 
 def server_at(server: WebServer) -> tuple[str, int]:

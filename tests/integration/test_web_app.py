@@ -36,7 +36,9 @@ def store(portfolio: SyncedPortfolio) -> Iterator[SqlStore]:
 
 def client_for(portfolio: SyncedPortfolio, store: SqlStore, **web: object) -> TestClient:
     settings = portfolio.settings.model_copy(update={"web": WebSettings(**web)})  # type: ignore[arg-type]
-    app = board_app(settings, store, Metrics().registry, lambda: Readiness(True), lambda: portfolio.now)
+    app = board_app(
+        settings, store, Metrics().registry, lambda: Readiness(True), lambda: portfolio.now
+    )
     return TestClient(app, follow_redirects=False)
 
 
@@ -68,7 +70,7 @@ def test_filters_narrow_the_board_and_stay_in_the_links(client: TestClient) -> N
     cards = re.findall(r'<a class="key" href="/items/([^/]+)/', jira)
     assert cards and set(cards) == {"jira-cloud"}
     assert len(cards) < everything
-    assert 'type epic' in jira and '<span class="type feature">' not in jira
+    assert "type epic" in jira and '<span class="type feature">' not in jira
     flagged = client.get("/?flagged=1&lanes=theme").text
     assert '<article class="card' in flagged
     assert all("flagged" in card for card in re.findall(r'<article class="card[^"]*"', flagged))
@@ -88,11 +90,13 @@ def test_a_hostile_title_renders_as_text_everywhere(client: TestClient) -> None:
 def test_the_item_page_explains_theme_findings_history_and_hierarchy(client: TestClient) -> None:
     page = client.get("/items/jira-cloud/PORT-1").text
     assert "Migrate mobile onboarding" in page and "why: field `Data &amp; AI`" in page
-    assert "Reviewing</strong> <span class=\"muted\">from Funnel</span>" in page
+    assert 'Reviewing</strong> <span class="muted">from Funnel</span>' in page
     assert page.count('<li><a href="/items/jira-cloud/PORT-') == 5  # its five features
     child = re.search(r'href="(/items/jira-cloud/PORT-\d+)">PORT-\d+</a> Mobile onboarding', page)
     assert child is not None
-    assert re.search(r'Parent:</strong>\s*<a href="/items/jira-cloud/PORT-1">', client.get(child[1]).text)
+    assert re.search(
+        r'Parent:</strong>\s*<a href="/items/jira-cloud/PORT-1">', client.get(child[1]).text
+    )
     aging = client.get("/items/jira-cloud/PORT-24").text
     assert "over its 60-day limit" in aging and "Next step:" in aging
     missing = client.get("/items/jira-cloud/NOPE-1", headers=HTML)
@@ -167,7 +171,9 @@ def test_the_login_form_sets_a_strict_http_only_session_cookie(
     client = client_for(portfolio, store, auth_token_env="LPMSYNC_TEST_BOARD_TOKEN")
     assert 'name="token"' in client.get("/login?next=/findings").text
     wrong = client.post("/login", data={"token": "nope", "next": "/findings"})
-    assert wrong.status_code == 401 and "not right" in wrong.text and "set-cookie" not in wrong.headers
+    assert (
+        wrong.status_code == 401 and "not right" in wrong.text and "set-cookie" not in wrong.headers
+    )
     good = client.post("/login", data={"token": TOKEN, "next": "//evil.example/x"})
     assert good.status_code == 303 and good.headers["location"] == "/"
     cookie = good.headers["set-cookie"]
