@@ -41,6 +41,7 @@ class ItemPage:
     theme_names: tuple[str, ...]
     colour: str | None
     days_in_state: int
+    max_age_days: int | None
     entered: datetime
     explanations: tuple[tuple[Finding, Explanation], ...]
     timeline: tuple[Step, ...]
@@ -61,6 +62,9 @@ def item_page(snapshot: Snapshot, ref: ItemRef, history: Sequence[StateChange]) 
         theme_names=tuple(snapshot.theme_names.get(key, key) for key in assignment.themes),
         colour=snapshot.theme_colours.get(primary) if primary else None,
         days_in_state=max(0, (snapshot.now - entered).days),
+        max_age_days=next(
+            (s.max_age_days for s in snapshot.policy.states if s.name == item.state), None
+        ),
         entered=entered,
         explanations=tuple((f, explain(f)) for f in snapshot.findings_by_item.get(ref, ())),
         timeline=_timeline(history, ref, snapshot.now),

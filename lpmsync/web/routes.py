@@ -37,9 +37,8 @@ class PageContext:
     token: AccessToken | None
 
     def render(self, template: str, nav: str, **values: Any) -> str:
-        return self.env.get_template(template).render(
-            title=self.title, nav=nav, signed_in=self.token is not None, **values
-        )
+        values.setdefault("signed_in", self.token is not None)  # past the gate: signed in
+        return self.env.get_template(template).render(title=self.title, nav=nav, **values)
 
 
 def page_routes(ctx: PageContext, pooled: Pooled[Any]) -> list[BaseRoute]:
@@ -156,5 +155,5 @@ def _digest(ctx: PageContext, version: str) -> Rendered:
 
 
 def _login_page(ctx: PageContext, next_path: str, *, error: str, status: int) -> Response:
-    body = ctx.render("login.html", "", next_path=next_path, error=error)
+    body = ctx.render("login.html", "", next_path=next_path, error=error, signed_in=False)
     return HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-store"})

@@ -91,6 +91,7 @@ class LimitView:
 class Column:
     state: str
     count: int  # cards shown under the current filters
+    flagged: int  # of them, cards with an open finding
     limits: tuple[LimitView, ...]
     max_age_days: int | None
     note: str = ""
@@ -150,10 +151,16 @@ def build_board(snapshot: Snapshot, filters: BoardFilters) -> Board:
         shown += 1
         flagged += bool(card.badges)
     counts = [sum(len(cells[i]) for cells in lanes.values()) for i in range(len(states))]
+    flags = [
+        sum(bool(card.badges) for cells in lanes.values() for card in cells[i])
+        for i in range(len(states))
+    ]
     cap = None if filters.all else CARDS_PER_CELL
     return Board(
         filters=filters,
-        columns=tuple(_column(snapshot, filters, name, counts[i]) for i, name in enumerate(states)),
+        columns=tuple(
+            _column(snapshot, filters, name, counts[i], flags[i]) for i, name in enumerate(states)
+        ),
         lanes=tuple(_lanes(snapshot, filters, lanes, cap)),
         shown=shown,
         flagged=flagged,
@@ -211,7 +218,9 @@ def _cell(cards: Sequence[Card], cap: int | None) -> Cell:
     return Cell(tuple(ordered[:cap]), len(ordered) - cap)
 
 
-def _column(snapshot: Snapshot, filters: BoardFilters, state: str, count: int) -> Column:
+def _column(
+    snapshot: Snapshot, filters: BoardFilters, state: str, count: int, flagged: int
+) -> Column:
     rows = _wip_rows(snapshot.analysis.wip, state, filters.value_stream)
     limits = tuple(
         LimitView(row.level.value, row.count, row.limit, row.min)
@@ -223,6 +232,7 @@ def _column(snapshot: Snapshot, filters: BoardFilters, state: str, count: int) -
     return Column(
         state=state,
         count=count,
+        flagged=flagged,
         limits=limits,
         max_age_days=policy_state.max_age_days,
         note="last 30 days" if done else "",

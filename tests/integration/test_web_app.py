@@ -89,7 +89,7 @@ def test_a_hostile_title_renders_as_text_everywhere(client: TestClient) -> None:
 
 def test_the_item_page_explains_theme_findings_history_and_hierarchy(client: TestClient) -> None:
     page = client.get("/items/jira-cloud/PORT-1").text
-    assert "Migrate mobile onboarding" in page and "why: field `Data &amp; AI`" in page
+    assert "Migrate mobile onboarding" in page and "why: field <code>Data &amp; AI</code>" in page
     assert 'Reviewing</strong> <span class="muted">from Funnel</span>' in page
     assert page.count('<li><a href="/items/jira-cloud/PORT-') == 5  # its five features
     child = re.search(r'href="(/items/jira-cloud/PORT-\d+)">PORT-\d+</a> Mobile onboarding', page)
