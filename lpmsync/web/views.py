@@ -11,6 +11,7 @@ from lpmsync.domain.report import WipRow
 from lpmsync.web.snapshot import UNALIGNED, Card, Snapshot
 
 CARDS_PER_CELL = 40  # beyond this a cell says "N more" and links to the unabridged board
+CARDS_PER_LANE_CELL = 15  # swimlanes are for the overview: fewer cards per cell
 LANE_KINDS = ("", "value_stream", "theme")
 NO_VALUE_STREAM = "no value stream"
 
@@ -155,7 +156,7 @@ def build_board(snapshot: Snapshot, filters: BoardFilters) -> Board:
         sum(bool(card.badges) for cells in lanes.values() for card in cells[i])
         for i in range(len(states))
     ]
-    cap = None if filters.all else CARDS_PER_CELL
+    cap = None if filters.all else CARDS_PER_LANE_CELL if filters.lanes else CARDS_PER_CELL
     return Board(
         filters=filters,
         columns=tuple(
