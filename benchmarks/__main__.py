@@ -12,6 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from benchmarks.board_cases import board_cases
 from benchmarks.core_cases import analysis_cases, digest_cases
 from benchmarks.harness import Case, write_results
 from benchmarks.sync_cases import full_sync_cases, incremental_cases
@@ -46,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     cases += analysis_cases(analysis_sizes, runs)
     _progress("digest")
     cases += digest_cases(digest_size, runs)
+    _progress("board")
+    cases += board_cases(digest_size, runs)
     settings = {
         "runs": runs,
         "latency_ms": latency,

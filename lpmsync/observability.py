@@ -1,7 +1,7 @@
 """Prometheus metrics for the service, in a registry of their own (tests stay isolated).
 
 The job bodies report what they did through `Metrics`; `/metrics` (see
-`lpmsync.observability_http`) exposes the registry.
+`lpmsync.web`) exposes the registry.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ COMMANDS = {
     "report": "lpmsync.cli.report_cmd:report",
     "check": "lpmsync.cli.report_cmd:check",
     "send": "lpmsync.cli.send_cmd:send",
+    "serve": "lpmsync.cli.serve_cmd:serve",
 }
 
 app = lazy_typer(

@@ -1,5 +1,5 @@
 """`lpmsync run`: the service. Sync → check → send on the sync cron, the digest on its cron,
-health and metrics over HTTP; SIGTERM or SIGINT finishes the current page and exits 0."""
+the board, health and metrics over HTTP; SIGTERM or SIGINT finishes the current page and exits 0."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from lpmsync.cli.common import ConfigOption, load
 from lpmsync.errors import ConfigError, LpmsyncError
 from lpmsync.logs import configure_from_settings
 from lpmsync.observability import Metrics, Readiness
-from lpmsync.observability_http import HealthServer
 from lpmsync.scheduler import ScheduleSpec, build_scheduler, serve
 from lpmsync.services import jobs_status
 from lpmsync.services.clock import utc_now
@@ -32,6 +31,8 @@ from lpmsync.services.stopping import StopRequest
 from lpmsync.settings import Settings
 from lpmsync.settings.base import parse_duration
 from lpmsync.store import SqlStore
+from lpmsync.web import WebServer
+from lpmsync.web.runtime import board_server
 
 log = logging.getLogger("lpmsync.run")
 
@@ -115,10 +116,10 @@ def build_job_context(settings: Settings, store: SqlStore, resources: ExitStack)
     )
 
 
-def _health_server(settings: Settings, store: SqlStore, ctx: JobContext) -> HealthServer:
+def _health_server(settings: Settings, store: SqlStore, ctx: JobContext) -> WebServer:
+    """The board, health and metrics on one bounded server (web.host/port, else health's)."""
     readiness = _readiness(settings, store, utc_now())
-    health = settings.health
-    return HealthServer(health.host, health.port, ctx.metrics.registry, readiness).start()
+    return board_server(settings, store, ctx.metrics.registry, readiness, ctx.clock).start()
 
 
 def _readiness(settings: Settings, store: SqlStore, started: datetime) -> Callable[[], Readiness]:

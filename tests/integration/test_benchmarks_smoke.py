@@ -29,4 +29,5 @@ def test_quick_benchmark_run_writes_results(tmp_path: Path) -> None:
         "Incremental sync",
         "Analysis",
         "Digest",
+        "Board",
     }

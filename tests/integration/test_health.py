@@ -1,5 +1,5 @@
-"""The health endpoint over real HTTP: /healthz, /readyz from stored runs and a fake clock,
-/metrics from a registry of its own."""
+"""The health endpoints over real HTTP, on the board's app: /healthz, /readyz from stored runs
+and a fake clock, /metrics from a registry of its own."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ import pytest
 import sqlalchemy as sa
 
 from lpmsync.observability import Metrics, Readiness
-from lpmsync.observability_http import HealthServer, HealthServerError
 from lpmsync.services.jobs_status import readiness, stale_after
 from lpmsync.store import SqlStore
+from lpmsync.web import Probes, WebServer, WebServerError, create_app
 
 T0 = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
 STALE = stale_after("*/15 * * * *", "Europe/Berlin", T0)  # 3 intervals: 45 minutes
@@ -46,17 +46,16 @@ class Clock:
 
 
 @contextmanager
-def serving(
-    check: Callable[[], Readiness], metrics: Metrics | None = None
-) -> Iterator[HealthServer]:
-    server = HealthServer("127.0.0.1", 0, (metrics or Metrics()).registry, check).start()
+def serving(check: Callable[[], Readiness], metrics: Metrics | None = None) -> Iterator[WebServer]:
+    app = create_app(Probes((metrics or Metrics()).registry, check))
+    server = WebServer(app, "127.0.0.1", 0).start()
     try:
         yield server
     finally:
         server.stop()
 
 
-def url(server: HealthServer, path: str) -> str:
+def url(server: WebServer, path: str) -> str:
     return f"http://{server.host}:{server.port}{path}"
 
 
@@ -142,6 +141,12 @@ def test_an_unreachable_store_is_unready() -> None:
 def test_a_port_in_use_is_a_clear_error() -> None:
     with (
         serving(lambda: Readiness(True)) as server,
-        pytest.raises(HealthServerError, match=f"127.0.0.1:{server.port}.*health.port"),
+        pytest.raises(WebServerError, match=f"127.0.0.1:{server.port}.*health.port"),
     ):
-        HealthServer("127.0.0.1", server.port, Metrics().registry, lambda: Readiness(True))
+        WebServer(
+            create_app(Probes(Metrics().registry, lambda: Readiness(True))), *server_at(server)
+        )
+
+
+def server_at(server: WebServer) -> tuple[str, int]:
+    return server.host, server.port

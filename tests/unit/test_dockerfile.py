@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from lpmsync.observability import Metrics, Readiness
-from lpmsync.observability_http import HealthServer
+from lpmsync.web import Probes, WebServer, create_app
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = ROOT / "Dockerfile"
@@ -116,7 +116,8 @@ def healthcheck_command() -> list[str]:
 
 
 def test_the_healthcheck_command_passes_while_healthz_answers_and_fails_otherwise() -> None:
-    server = HealthServer("127.0.0.1", 0, Metrics().registry, lambda: Readiness(True)).start()
+    app = create_app(Probes(Metrics().registry, lambda: Readiness(True)))
+    server = WebServer(app, "127.0.0.1", 0).start()
     port = server.port
     env = {**os.environ, "LPMSYNC_HEALTH__PORT": str(port)}
     try:
