@@ -9,6 +9,7 @@ import typer
 
 from lpmsync import __version__
 from lpmsync.cli import (
+    audit_cmd,
     config_cmd,
     db_cmd,
     demo_cmd,
@@ -43,6 +44,7 @@ app.command("status")(status_cmd.status)
 app.command("report")(report_cmd.report)
 app.command("check")(report_cmd.check)
 app.command("send")(send_cmd.send)
+app.command("audit")(audit_cmd.audit)
 
 
 def _version(value: bool) -> None:

@@ -105,3 +105,4 @@ class Digest:
     unaligned_total: int = 0
     unmapped: tuple[UnmappedItem, ...] = ()
     previous_at: datetime | None = None
+    actions_summary: str | None = None  # "3 alerts acknowledged, 2 snoozed this week"

@@ -7,7 +7,8 @@ and the messages to enqueue:
 - one that persists is repeated only once `repeat_interval` has passed since it was last notified;
 - one that disappears is resolved: its announcement is edited in place (UPDATE) and a short
   resolution is posted in that message's thread; if it was never sent, it is only marked resolved;
-- silenced alerts are tracked but not sent; quiet hours set `not_before` on posts.
+- silenced alerts are tracked but not sent; quiet hours set `not_before` on posts;
+- an acknowledged alert is not repeated while its severity and scope stay as acknowledged.
 
 Every `dedup_key` derives from stored state (fingerprints, episode, last notification, message
 ts), never from the clock alone, so re-running after a crash or on another replica enqueues the
@@ -21,7 +22,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from lpmsync.domain.alerts import AlertState, AlertStatus, MessageKind, OutgoingMessage, Silence
+from lpmsync.domain.alerts import (
+    AlertState,
+    AlertStatus,
+    MessageKind,
+    OutgoingMessage,
+    Silence,
+    alert_signature,
+)
 from lpmsync.domain.findings import Finding
 from lpmsync.domain.notices import AlertEntry, AlertRenderer
 from lpmsync.domain.routing import RouteRule, RoutingPolicy
@@ -83,9 +91,11 @@ def evaluate(
 
 
 def is_silenced(finding: Finding, silences: Iterable[Silence]) -> bool:
-    """Whether any silence covers the finding: same rule, and every matcher equal."""
+    """Whether any silence covers the finding: same rule, every matcher equal, and its
+    fingerprint among the silence's (when the silence names fingerprints)."""
     return any(
         silence.rule == finding.rule
+        and (not silence.fingerprints or finding.fingerprint in silence.fingerprints)
         and all(_field(finding, key) == value for key, value in silence.matchers.items())
         for silence in silences
     )
@@ -130,6 +140,10 @@ def _announcement(
 ) -> tuple[str, bool] | None:
     if state.last_notified is None:
         return fire_key, False
+    if state.acknowledged_at is not None and (
+        state.acknowledged_signature == alert_signature(state.finding)
+    ):
+        return None  # acknowledged: quiet until it resolves or its severity or scope changes
     if now - state.last_notified >= policy.repeat_interval:
         return f"repeat:{state.fingerprint}:{state.last_notified.isoformat()}", True
     return None

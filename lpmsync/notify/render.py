@@ -21,6 +21,7 @@ from lpmsync.notify.blocks import (
     section,
     split_message,
 )
+from lpmsync.notify.render_actions import with_alert_actions
 
 RULE_TITLES: Mapping[str, str] = {
     RuleId.UNALIGNED: "Work serving no active theme",
@@ -73,7 +74,7 @@ class SlackRenderer:
         body = [[section(self._entry_text(entry))] for entry in entries]
         fallback = f"{title} — {_keys(entries)}"
         parts = split_message(title, lead, body, escape(fallback))
-        return _with_fingerprints(parts, entries, len(lead))
+        return with_alert_actions(_with_fingerprints(parts, entries, len(lead)), entries)
 
     def resolved_original(self, rule: str, entries: Sequence[AlertEntry]) -> RenderedMessage:
         resolved = sum(1 for entry in entries if entry.resolved_at is not None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from lpmsync.analysis import analyse
 from lpmsync.analysis.digest import WEEK, AlertCounts, build_digest, digest_metrics
 from lpmsync.domain.alerts import MessageKind, OutgoingMessage
+from lpmsync.domain.audit import audit_summary
 from lpmsync.domain.digest import Digest
 from lpmsync.notify.render_digest import render_digest
 from lpmsync.notify.render_html import preview_html
@@ -59,6 +60,8 @@ def plan_digest(store: SqlStore, settings: Settings, now: datetime) -> DigestPla
         previous=store.snapshots.latest_before(now - _PREVIOUS_MIN_AGE),
         top_n=top_n,
     )
+    actions = audit_summary(store.audit.since(now - WEEK, now))
+    digest = replace(digest, actions_summary=actions)
     channel = (slack.digest.channel or slack.default_channel) if slack else "(not configured)"
     week = _iso_week(now, settings.portfolio.timezone)
     charts = _charts(digest) if with_charts else {}

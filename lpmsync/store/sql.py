@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from lpmsync.errors import StoreError
 from lpmsync.store.alerts import AlertRepository
+from lpmsync.store.audit import AuditRepository
 from lpmsync.store.items import ItemRepository
 from lpmsync.store.locks import locks_for
 from lpmsync.store.migrate import upgrade_to_head
@@ -31,6 +32,7 @@ class SqlStore:
         self.outbox = OutboxRepository(engine)
         self.silences = SilenceRepository(engine)
         self.snapshots = SnapshotRepository(engine)
+        self.audit = AuditRepository(engine)
 
     @property
     def dialect(self) -> str:
