@@ -34,6 +34,7 @@ from lpmsync.sandbox.slack_records import (
     bearer_token,
     request_params,
 )
+from lpmsync.sandbox.slack_views import SlackInteractivity
 
 SANDBOX_TOKEN = "xoxb-sandbox-token"
 API_PREFIX = "/api/"
@@ -81,6 +82,7 @@ class SlackWorkspace:
             self._next_id,
         )
         self.router = Router("slack")
+        self.interactive = SlackInteractivity(self)  # Socket Mode, views, ephemerals
         self._register()
 
     # --- what tests and the demo look at -------------------------------------------------------
@@ -162,6 +164,7 @@ class SlackWorkspace:
         self.router.route("POST", r"/upload/v1/(?P<file_id>F[A-Z0-9]+)", endpoint="upload")(
             self._files.receive_bytes
         )
+        self.interactive.register(self._api)
 
     def _api(self, scope: str | None, method: Method) -> Callable[[Request], Response]:
         def handle(request: Request) -> Response:
