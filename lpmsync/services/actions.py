@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from lpmsync.domain.alerts import AlertState, AlertStatus, Silence, alert_signature
 from lpmsync.domain.audit import AuditAction, AuditEntry
@@ -42,11 +43,13 @@ class ActionOutcome:
     edits: int = 0
     until: datetime | None = field(default=None)
 
-    def answer(self) -> str:
-        """Plain words for the person who acted (an ephemeral reply in Slack)."""
+    def answer(self, zone: ZoneInfo | None = None) -> str:
+        """Plain words for the person who acted (an ephemeral reply in Slack); times in `zone`
+        (the portfolio's), else UTC."""
         parts = []
         if self.applied:
-            until = f" until {self.until:%Y-%m-%d %H:%M} UTC" if self.until else ""
+            local = self.until.astimezone(zone or UTC) if self.until else None
+            until = f" until {local:%Y-%m-%d %H:%M %Z}" if local else ""
             parts.append(f"{self.verb.capitalize()} {_names(self.applied)}{until}.")
         if self.resolved:
             parts.append(f"Already resolved, left as is: {_names(self.resolved)}.")
