@@ -97,9 +97,8 @@ def test_someone_not_allowed_changes_nothing(app: Harness) -> None:
     message = app.alert_message("P-1")
     app.people.click(STRANGER, message.channel, message.ts, ACK_ACTION)
     app.people.click(STRANGER, message.channel, message.ts, SNOOZE_ACTION, option="group:1w")
-    replies = wait_for(
-        lambda: (r := app.workspace.interactive.ephemerals(STRANGER)) and len(r) == 2 and r
-    )
+    wait_for(lambda: len(app.workspace.interactive.ephemerals(STRANGER)) == 2)
+    replies = app.workspace.interactive.ephemerals(STRANGER)
     assert [r.text for r in replies] == [NOT_ALLOWED, NOT_ALLOWED]
     assert app.store.silences.list_all() == [] and app.store.audit.since() == []
     assert all(s.acknowledged_at is None for s in app.store.alerts.load_all())
