@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from lpmsync.sandbox.slack_socket import Envelope
+from lpmsync.sandbox.slack_views import Ephemeral
 
 if TYPE_CHECKING:
     from lpmsync.sandbox.slack import SlackWorkspace
@@ -66,6 +67,26 @@ class Interactions:
                 self.server_url, {"channel": channel, "user": user, "message_ts": ts}
             ),
             "actions": [_action(block_id, element, option)],
+        }
+        return interactive.socket.deliver("interactive", payload)
+
+    def click_ephemeral(
+        self, user: str, shown: Ephemeral, action_id: str, *, value: str | None = None
+    ) -> Envelope:
+        """Click a button on an ephemeral message `user` was shown (e.g. a `/lpm` answer)."""
+        if shown.user != user:
+            raise ElementNotFoundError(f"{user} was not shown that ephemeral message")
+        block_id, element = _find(shown.blocks, action_id, value, None)
+        interactive = self.workspace.interactive
+        payload = {
+            **self._base("block_actions", user),
+            "container": {"type": "message", "channel_id": shown.channel, "is_ephemeral": True},
+            "channel": {"id": shown.channel, "name": shown.channel},
+            "state": {"values": {}},
+            "response_url": interactive.issue_response_url(
+                self.server_url, {"channel": shown.channel, "user": user}
+            ),
+            "actions": [_action(block_id, element, None)],
         }
         return interactive.socket.deliver("interactive", payload)
 

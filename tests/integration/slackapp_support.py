@@ -28,12 +28,18 @@ PM, STRANGER = "U0PM", "U0STRANGER"
 T = TypeVar("T")
 
 
-def write_settings(directory: Path, base_url: str, store_url: str, extra: str = "") -> Settings:
+def write_settings(
+    directory: Path,
+    base_url: str,
+    store_url: str,
+    extra: str = "",
+    environ: dict[str, str] = ENVIRON,
+) -> Settings:
     text = CONFIG.replace("{base_url}", base_url).replace("{top_n}", "5")
     text += f"    interactive:\n      allowed: [{PM}]\n{extra}store:\n  url: {store_url}\n"
     path = directory / "lpmsync.yaml"
     path.write_text(text, encoding="utf-8")
-    return load_settings(path, ENVIRON)
+    return load_settings(path, environ)
 
 
 @dataclass
