@@ -19,6 +19,7 @@ from lpmsync.cli import (
     sandbox_cmd,
     send_cmd,
     silence_cmd,
+    slack_cmd,
     status_cmd,
     sync_cmd,
 )
@@ -36,6 +37,7 @@ app.add_typer(config_cmd.app, name="config")
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(sandbox_cmd.app, name="sandbox")
 app.add_typer(silence_cmd.app, name="silence")
+app.add_typer(slack_cmd.app, name="slack")
 app.command("sync")(sync_cmd.sync)
 app.command("demo")(demo_cmd.demo)
 app.command("digest")(digest_cmd.digest)

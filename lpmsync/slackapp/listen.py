@@ -53,8 +53,10 @@ def build_slack_app(
     environ: Mapping[str, str] | None = None,
     people: Mapping[str, str] | None = None,
     clock: Clock = utc_now,
+    mode: ConnectionMode | None = None,
 ) -> App:
-    """The Bolt app for `notify.slack`, on `store`. `people` maps tracker owners to Slack ids."""
+    """The Bolt app for `notify.slack`, on `store`. `people` maps tracker owners to Slack ids;
+    `mode` overrides `notify.slack.interactive.mode` (HTTP mode needs the signing secret)."""
     slack, interactive = slack_config(settings), interactive_config(settings)
     token = read_secret(slack.token_env, environ, key="notify.slack.token_env")
     client = slack_client(
@@ -73,7 +75,7 @@ def build_slack_app(
         people=people or {},
     )
     secret = ""
-    if interactive.mode is ConnectionMode.HTTP:
+    if (mode or interactive.mode) is ConnectionMode.HTTP:
         key = "notify.slack.signing_secret_env"
         secret = read_secret(slack.signing_secret_env, environ, key=key).get_secret_value()
     return build_app(ctx, client, signing_secret=secret)
@@ -99,6 +101,15 @@ def http_app(app: App, path: str = "/slack/events") -> Starlette:
         return response
 
     return Starlette(routes=[Route(path, events, methods=["POST"])])
+
+
+def start_listener(settings: Settings, store: SqlStore) -> SlackListener:
+    """The Slack app listening beside `lpmsync run` (stop it on the way out).
+
+    The tracker → Slack `people` mapping is not wired yet, so "your items" stays empty."""
+    listener = SlackListener(build_slack_app(settings, store, people={}), settings)
+    listener.start()
+    return listener
 
 
 @dataclass
