@@ -38,7 +38,9 @@ from lpmsync.sandbox.slack_views import SlackInteractivity
 
 SANDBOX_TOKEN = "xoxb-sandbox-token"
 API_PREFIX = "/api/"
-DEFAULT_SCOPES = frozenset({"chat:write", "files:write", "channels:read", "groups:read"})
+DEFAULT_SCOPES = frozenset(
+    {"chat:write", "files:write", "channels:read", "groups:read", "commands", "usergroups:read"}
+)
 DEFAULT_CHANNELS = (
     SlackChannel("C0PORTFOLIO", "portfolio"),
     SlackChannel("C0CXTEAM", "cx-team"),

@@ -46,6 +46,7 @@ class InteractiveState:
     ephemerals: list[Ephemeral] = field(default_factory=list)
     triggers: dict[str, tuple[str, float]] = field(default_factory=dict)  # id → user, issued
     responses: dict[str, dict[str, Any]] = field(default_factory=dict)  # url id → context
+    groups: dict[str, list[str]] = field(default_factory=dict)  # user group id → members
     counter: int = 0
 
 
@@ -65,6 +66,7 @@ class SlackInteractivity:
             "views.publish": (None, self._views_publish),
             "views.open": (None, self._views_open),
             "chat.postEphemeral": ("chat:write", self._post_ephemeral),
+            "usergroups.users.list": ("usergroups:read", self._group_members),
         }
         for name, (scope, method) in methods.items():
             handler = api(scope, method)
@@ -140,6 +142,17 @@ class SlackInteractivity:
             view_id = f"V{self._next():08d}"
             self.state.views[view_id] = {**view, "id": view_id, "user": issued[0]}
         return {"view": {**view, "id": view_id}}
+
+    def add_group(self, group_id: str, members: list[str]) -> None:
+        with self._lock:
+            self.state.groups[group_id] = list(members)
+
+    def _group_members(self, params: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            members = self.state.groups.get(str(params.get("usergroup") or ""))
+        if members is None:
+            raise SlackError("no_such_subteam")
+        return {"users": members}
 
     def _post_ephemeral(self, params: dict[str, Any]) -> dict[str, Any]:
         text, blocks = str(params.get("text") or ""), _blocks(params.get("blocks"))

@@ -34,9 +34,10 @@ def write_settings(
     store_url: str,
     extra: str = "",
     environ: dict[str, str] = ENVIRON,
+    allowed: str = PM,
 ) -> Settings:
     text = CONFIG.replace("{base_url}", base_url).replace("{top_n}", "5")
-    text += f"    interactive:\n      allowed: [{PM}]\n{extra}store:\n  url: {store_url}\n"
+    text += f"    interactive:\n      allowed: [{allowed}]\n{extra}store:\n  url: {store_url}\n"
     path = directory / "lpmsync.yaml"
     path.write_text(text, encoding="utf-8")
     return load_settings(path, environ)
@@ -88,10 +89,11 @@ def wait_for(probe: Callable[[], T | None], timeout: float = 10.0) -> T:
     raise AssertionError("the Slack app did not get there in time")
 
 
-def running_app(tmp_path: Path, store_url: str) -> Iterator[Harness]:
+def running_app(tmp_path: Path, store_url: str, allowed: str = PM) -> Iterator[Harness]:
     workspace = SlackWorkspace()
     with SandboxServer(workspace.router) as server:
-        settings = write_settings(tmp_path, slack_base_url(server.url), store_url)
+        base_url = slack_base_url(server.url)
+        settings = write_settings(tmp_path, base_url, store_url, allowed=allowed)
         store = open_store(store_url)
         clock = FakeClock()
         put_items(store, [work_item("P-1"), work_item("P-2"), work_item("P-3", labels=("cx",))])

@@ -118,3 +118,21 @@ def test_an_alert_resolved_meanwhile_is_reported_not_silenced(app: Harness) -> N
 def _only_p3() -> SyncPage:
     """A sync after which P-1 and P-2 are gone from the tracker."""
     return SyncPage(items=(work_item("P-3", labels=("cx",)),), scope=frozenset({"P-3"}))
+
+
+def test_members_of_an_allowed_user_group_may_act(tmp_path: Path, sqlite_url: str) -> None:
+    lead = "U0LEAD"
+    harness = running_app(tmp_path, sqlite_url, allowed="S0LEADS")
+    app = next(harness)
+    try:
+        app.workspace.interactive.add_group("S0LEADS", [lead])
+        message = app.alert_message("P-1")
+        app.people.click(lead, message.channel, message.ts, ACK_ACTION)
+        [reply] = wait_for(lambda: app.workspace.interactive.ephemerals(lead))
+        assert reply.text.startswith("Acknowledged P-1")
+        app.people.click(STRANGER, message.channel, message.ts, ACK_ACTION)
+        [refused] = wait_for(lambda: app.workspace.interactive.ephemerals(STRANGER))
+        assert refused.text == NOT_ALLOWED
+        assert app.calls("usergroups.users.list") == 1  # members are cached for five minutes
+    finally:
+        harness.close()  # type: ignore[attr-defined]
