@@ -32,6 +32,7 @@ def write_settings(
     directory: Path,
     base_url: str,
     store_url: str,
+    *,
     extra: str = "",
     environ: dict[str, str] = ENVIRON,
     allowed: str = PM,
