@@ -27,6 +27,8 @@ COMMANDS = {
     "check": "lpmsync.cli.report_cmd:check",
     "send": "lpmsync.cli.send_cmd:send",
     "serve": "lpmsync.cli.serve_cmd:serve",
+    "slack": "lpmsync.cli.slack_cmd:app",
+    "audit": "lpmsync.cli.audit_cmd:audit",
 }
 
 app = lazy_typer(

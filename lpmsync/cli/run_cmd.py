@@ -30,6 +30,7 @@ from lpmsync.services.jobs_steps import (
 from lpmsync.services.stopping import StopRequest
 from lpmsync.settings import Settings
 from lpmsync.settings.base import parse_duration
+from lpmsync.slackapp.listen import start_listener
 from lpmsync.store import SqlStore
 from lpmsync.web import WebServer
 from lpmsync.web.runtime import board_server
@@ -68,6 +69,8 @@ def run(
         refresh_store_gauges(store, ctx.metrics)
         if settings.health.enabled:
             resources.callback(_health_server(settings, store, ctx).stop)
+        if settings.notify.slack is not None and settings.notify.slack.interactive is not None:
+            resources.callback(start_listener(settings, store).stop)  # the Slack app
         spec = _schedule(settings, store, sync_now=sync_now, sync_every=every)
         service = build_scheduler(
             spec, _guarded(lambda: run_cycle(ctx)), _guarded(lambda: _digest(settings, ctx))

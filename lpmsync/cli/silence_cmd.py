@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -10,9 +11,11 @@ import typer
 from rich.table import Table
 
 from lpmsync.bootstrap import open_configured_store
+from lpmsync.cli.audit_cmd import cli_audit_entry
 from lpmsync.cli.common import ConfigOption, console, err_console, load
 from lpmsync.cli.silence_args import check_rule, parse_matchers, parse_until
 from lpmsync.domain.alerts import Silence
+from lpmsync.domain.audit import AuditAction
 from lpmsync.services.clock import utc_now
 from lpmsync.settings import Settings
 
@@ -47,7 +50,10 @@ def add(
     silence = _silence(settings, rule, match or [], until, comment=comment, zone=zone)
     store = open_configured_store(settings)
     try:
-        silence_id = store.silences.add(silence)
+        entry = cli_audit_entry(AuditAction.SILENCE_ADD, {"rule": silence.rule})
+        silence_id = store.audit.add_silence(
+            silence, replace(entry, at=silence.created_at or entry.at)
+        )
     finally:
         store.close()
     console.print(
@@ -81,7 +87,8 @@ def expire(
     settings = load(config, check_secrets=False)
     store = open_configured_store(settings)
     try:
-        expired = store.silences.expire(silence_id, utc_now())
+        entry = cli_audit_entry(AuditAction.SILENCE_EXPIRE, {})
+        expired = store.audit.expire_silence(silence_id, entry)
         known = store.silences.get(silence_id) is not None
     finally:
         store.close()
@@ -149,7 +156,11 @@ def _known_values(settings: Settings) -> dict[str, list[str]]:
 
 
 def _matchers(silence: Silence) -> str:
-    return ", ".join(f"{key}={value}" for key, value in sorted(silence.matchers.items()))
+    matchers = [f"{key}={value}" for key, value in sorted(silence.matchers.items())]
+    if silence.fingerprints:  # a snooze from Slack: its comment names the items
+        count = len(silence.fingerprints)
+        matchers.append(f"{count} alert{'s' if count != 1 else ''} snoozed by {silence.author}")
+    return ", ".join(matchers)
 
 
 def _describe(silence: Silence) -> str:

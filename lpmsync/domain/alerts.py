@@ -33,6 +33,18 @@ class AlertState:
     resolved_at: datetime | None = None
     channel: str | None = None
     message_ts: str | None = None
+    acknowledged_by: str | None = None  # a Slack user id, or "cli:<name>"
+    acknowledged_at: datetime | None = None
+    acknowledged_signature: str | None = None  # what was acknowledged; see `alert_signature`
+
+
+def alert_signature(finding: Finding) -> str:
+    """What an acknowledgement covers: severity and scope. A change to either is news, so the
+    alert is repeated again; counts and ages in the message or evidence are not."""
+    scope = finding.scope
+    level = scope.level.value if scope.level else ""
+    parts = (finding.severity.value, scope.state, level, scope.value_stream, scope.theme)
+    return "|".join(part or "" for part in parts)
 
 
 class MessageKind(StrEnum):
@@ -75,6 +87,8 @@ class Silence:
     """Holds back alerts of `rule` whose finding matches every `matchers` entry until `until`.
 
     Matcher keys: `theme`, `value_stream`, `state`, `level`, `severity`, `source`, `key`.
+    `fingerprints`, when not empty, narrows it to exactly those alerts (a snooze from Slack);
+    `author` is who made it (a Slack user id, or None from the CLI).
     """
 
     id: int | None
@@ -84,6 +98,8 @@ class Silence:
     comment: str = ""
     created_at: datetime | None = None
     expired_at: datetime | None = None
+    fingerprints: frozenset[str] = frozenset()
+    author: str | None = None
 
     def active_at(self, now: datetime) -> bool:
         return self.expired_at is None and now < self.until

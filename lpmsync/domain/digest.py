@@ -109,6 +109,7 @@ class Digest:
     unmapped: tuple[UnmappedItem, ...] = ()
     previous_at: datetime | None = None
     aging_limits: Mapping[str, int] = field(default_factory=dict)  # state → max_age_days
+    actions_summary: str | None = None  # "3 alerts acknowledged, 2 snoozed this week"
 
     @property
     def iso_week(self) -> str:

@@ -12,6 +12,7 @@ and the messages to enqueue:
 - the first run of a store, or a run that would announce more than `baseline_threshold` new
   alerts, sends one baseline summary instead; its alerts count as announced (they repeat and
   resolve as usual afterwards, resolving without a message to edit).
+- an acknowledged alert is not repeated while its severity and scope stay as acknowledged.
 
 Every `dedup_key` derives from stored state (fingerprints, episode, last notification, message
 ts), never from the clock alone, so re-running after a crash or on another replica enqueues the
@@ -25,7 +26,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from lpmsync.domain.alerts import AlertState, AlertStatus, MessageKind, OutgoingMessage, Silence
+from lpmsync.domain.alerts import (
+    AlertState,
+    AlertStatus,
+    MessageKind,
+    OutgoingMessage,
+    Silence,
+    alert_signature,
+)
 from lpmsync.domain.findings import Finding
 from lpmsync.domain.notices import AlertEntry, AlertRenderer
 from lpmsync.domain.routing import RouteRule, RoutingPolicy
@@ -94,9 +102,11 @@ def evaluate(
 
 
 def is_silenced(finding: Finding, silences: Iterable[Silence]) -> bool:
-    """Whether any silence covers the finding: same rule, and every matcher equal."""
+    """Whether any silence covers the finding: same rule, every matcher equal, and its
+    fingerprint among the silence's (when the silence names fingerprints)."""
     return any(
         silence.rule == finding.rule
+        and (not silence.fingerprints or finding.fingerprint in silence.fingerprints)
         and all(_field(finding, key) == value for key, value in silence.matchers.items())
         for silence in silences
     )
@@ -141,6 +151,10 @@ def _announcement(
 ) -> tuple[str, bool] | None:
     if state.last_notified is None:
         return fire_key, False
+    if state.acknowledged_at is not None and (
+        state.acknowledged_signature == alert_signature(state.finding)
+    ):
+        return None  # acknowledged: quiet until it resolves or its severity or scope changes
     if now - state.last_notified >= policy.repeat_interval:
         return f"repeat:{state.fingerprint}:{state.last_notified.isoformat()}", True
     return None

@@ -24,6 +24,7 @@ from lpmsync.notify.wording import (
     severity_label,
     word,
 )
+from lpmsync.notify.render_actions import with_alert_actions
 
 __all__ = ["RULE_TITLES", "SEVERITY_ICONS", "SlackRenderer", "rule_title"]
 
@@ -70,7 +71,8 @@ class SlackRenderer:
         lead.append(section(_why_block(views)))
         common = _common_next(views)
         body = [view.block(show_next=common is None) for view in views]
-        blocks = self._fit([header(title), *lead], body, rule)
+        blocks, shown = self._fit([header(title), *lead], body, rule)
+        blocks = with_alert_actions(blocks, 1 + len(lead), ordered[:shown], ordered)
         fallback = f"{severity_label(severity)}: {title} — {_keys(ordered)}"
         prints = tuple(entry.finding.fingerprint for entry in ordered)
         return [RenderedMessage(escape(fallback), tuple(blocks), prints)]
@@ -82,7 +84,7 @@ class SlackRenderer:
         title = f"{icon} {rule_title(rule)}: {resolved} of {len(ordered)} resolved"
         lead = [context([f"Edited as the alerts resolved · rule `{escape(rule)}`"])]
         body = [self._view(entry).block(show_next=False) for entry in ordered]
-        blocks = self._fit([header(title), *lead], body, rule)
+        blocks, _ = self._fit([header(title), *lead], body, rule)
         prints = tuple(e.finding.fingerprint for e in ordered)
         return RenderedMessage(escape(f"{title} — {_keys(ordered)}"), tuple(blocks), prints)
 
@@ -132,9 +134,11 @@ class SlackRenderer:
     def _mentions(self, slack_ids: Sequence[str]) -> list[str]:
         return list(dict.fromkeys(m for m in (mention(s) for s in slack_ids) if m))
 
-    def _fit(self, lead: list[Block], body: Sequence[Block], rule: str) -> list[Block]:
+    def _fit(
+        self, lead: list[Block], body: Sequence[Block], rule: str
+    ) -> tuple[list[Block], int]:
         """The lead and as many body blocks as `max_items` and the text budget allow, then
-        "and N more" with where to see them."""
+        "and N more" with where to see them; and how many body blocks it shows."""
         blocks = list(lead)
         used = sum(block_text_size(block) for block in blocks) + 400  # room for the tail
         shown = 0
@@ -148,7 +152,7 @@ class SlackRenderer:
         hidden = len(body) - shown
         if hidden:
             blocks.append(context([f"…and {hidden} more: {self._see_all(rule)}"]))
-        return blocks
+        return blocks, shown
 
     def _see_all(self, rule: str | None) -> str:
         if self.web_base_url:

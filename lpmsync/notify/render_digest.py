@@ -31,6 +31,8 @@ def render_digest(digest: Digest, *, charts: bool = True) -> list[RenderedMessag
     """The digest as one message, or numbered parts when it exceeds Slack's block limits."""
     title = f"📊 Weekly portfolio digest: {digest.portfolio}"
     lead: list[Block] = [context([_period(digest)]), fields_section(_headline_cells(digest))]
+    if digest.actions_summary:  # from the audit trail (lpmsync.domain.audit.audit_summary)
+        lead.append(context([escape(digest.actions_summary)]))
     body = [
         *_lines_block("*WIP against limits*", [_wip_line(line) for line in digest.wip]),
         *_lines_block(

@@ -38,11 +38,12 @@ from lpmsync.sandbox.slack_records import (
     bearer_token,
     request_params,
 )
+from lpmsync.sandbox.slack_views import SlackInteractivity
 
 SANDBOX_TOKEN = "xoxb-sandbox-token"
 API_PREFIX = "/api/"
 DEFAULT_SCOPES = frozenset(
-    {"chat:write", "files:write", "channels:read", "groups:read"}
+    {"chat:write", "files:write", "channels:read", "groups:read", "commands", "usergroups:read"}
     | {"channels:history", "groups:history"}
 )
 DEFAULT_CHANNELS = (
@@ -91,6 +92,7 @@ class SlackWorkspace:
             self._state, self._lock, self._find_channel, self._require_scope, BOT
         )
         self.router = Router("slack")
+        self.interactive = SlackInteractivity(self)  # Socket Mode, views, ephemerals
         self._register()
 
     # --- what tests and the demo look at -------------------------------------------------------
@@ -174,6 +176,7 @@ class SlackWorkspace:
         self.router.route("POST", r"/upload/v1/(?P<file_id>F[A-Z0-9]+)", endpoint="upload")(
             self._files.receive_bytes
         )
+        self.interactive.register(self._api)
 
     def _api(self, scope: str | None, method: Method) -> Callable[[Request], Response]:
         def handle(request: Request) -> Response:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from lpmsync.analysis import analyse
 from lpmsync.analysis.digest import WEEK, AlertCounts, Snapshot, build_digest, digest_metrics
 from lpmsync.domain.alerts import MessageKind, OutgoingMessage
+from lpmsync.domain.audit import audit_summary
 from lpmsync.domain.digest import Digest
 from lpmsync.errors import LpmsyncError
 from lpmsync.notify.render_digest import render_digest
@@ -61,6 +62,8 @@ def plan_digest(store: SqlStore, settings: Settings, now: datetime) -> DigestPla
         top_n=top_n,
         history=history,
     )
+    actions = audit_summary(store.audit.since(now - WEEK, now))
+    digest = replace(digest, actions_summary=actions)
     channel = (slack.digest.channel or slack.default_channel) if slack else "(not configured)"
     week = digest.iso_week
     charts = _charts(digest) if with_charts else {}

@@ -9,6 +9,7 @@ from pydantic import Field, field_validator
 
 from lpmsync.domain.findings import Severity
 from lpmsync.settings.base import ENV_NAME, Duration, StrictModel
+from lpmsync.settings.interactive import ConnectionMode, InteractiveConfig
 
 
 class RouteMatch(StrictModel):
@@ -57,16 +58,25 @@ class SlackConfig(StrictModel):
     max_items_per_message: int = Field(default=10, ge=1, le=40)
     baseline_threshold: int | None = Field(default=25, ge=0)  # None: never send a baseline
     timeout_seconds: float = Field(default=30.0, gt=0)
+    app_token_env: str = "SLACK_APP_TOKEN"  # noqa: S105 (Socket Mode's xapp- token: its name)
+    signing_secret_env: str = "SLACK_SIGNING_SECRET"  # noqa: S105 (HTTP mode; a name)
+    interactive: InteractiveConfig | None = None  # the Slack app; absent: alerts only
 
-    @field_validator("token_env")
+    @field_validator("token_env", "app_token_env", "signing_secret_env")
     @classmethod
     def _env_name(cls, value: str) -> str:
-        if not ENV_NAME.match(value) or re.match(r"^xox[abp]-", value):
-            raise ValueError("expected the NAME of the environment variable holding the bot token")
+        if not ENV_NAME.match(value) or re.match(r"^(xox[abp]|xapp)-", value):
+            raise ValueError("expected the NAME of the environment variable holding the secret")
         return value
 
     def secret_env_vars(self) -> dict[str, str]:
-        return {"token_env": self.token_env}
+        secrets = {"token_env": self.token_env}
+        if self.interactive is not None:  # only the secret of the mode in use is required
+            if self.interactive.mode is ConnectionMode.SOCKET:
+                secrets["app_token_env"] = self.app_token_env
+            else:
+                secrets["signing_secret_env"] = self.signing_secret_env
+        return secrets
 
 
 class NotifyConfig(StrictModel):

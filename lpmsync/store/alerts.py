@@ -15,6 +15,7 @@ from lpmsync.store.items import _insert_for
 from lpmsync.store.schema import alerts
 
 _CHUNK = 500  # fingerprints per statement: keeps SQLite under its variable limit
+_ACKNOWLEDGEMENT = ("acknowledged_by", "acknowledged_at", "acknowledged_signature")
 
 
 def _row(state: AlertState) -> dict[str, Any]:
@@ -29,6 +30,9 @@ def _row(state: AlertState) -> dict[str, Any]:
         "resolved_at": state.resolved_at,
         "channel": state.channel,
         "message_ts": state.message_ts,
+        "acknowledged_by": state.acknowledged_by,
+        "acknowledged_at": state.acknowledged_at,
+        "acknowledged_signature": state.acknowledged_signature,
     }
 
 
@@ -44,6 +48,9 @@ def _state(row: Any) -> AlertState:
         resolved_at=row.resolved_at,
         channel=row.channel,
         message_ts=row.message_ts,
+        acknowledged_by=row.acknowledged_by,
+        acknowledged_at=row.acknowledged_at,
+        acknowledged_signature=row.acknowledged_signature,
     )
 
 
@@ -101,7 +108,8 @@ class AlertRepository:
             # are never replaced by the lifecycle's stale "not sent yet". A new episode (a
             # different first_seen) takes the incoming values: its message is a new one.
             same_episode = excluded.first_seen == alerts.c.first_seen
-            for column in ("channel", "message_ts"):
+            # An acknowledgement made from Slack meanwhile survives the same way.
+            for column in (*("channel", "message_ts"), *_ACKNOWLEDGEMENT):
                 updates[column] = case(
                     (same_episode, func.coalesce(excluded[column], alerts.c[column])),
                     else_=excluded[column],
@@ -145,6 +153,21 @@ class AlertRepository:
     def set_message(self, fingerprints: Sequence[str], channel: str, ts: str) -> None:
         with self._engine.begin() as conn:
             record_message(conn, fingerprints, channel, ts)
+
+    def load(self, fingerprints: Sequence[str]) -> list[AlertState]:
+        """The alerts with these fingerprints (unknown ones are left out)."""
+        found: list[AlertState] = []
+        unique = sorted(set(fingerprints))
+        for start in range(0, len(unique), _CHUNK):
+            chunk = unique[start : start + _CHUNK]
+            found += self._load(select(alerts).where(alerts.c.fingerprint.in_(chunk)))
+        return found
+
+    def on_message(self, channel: str, message_ts: str) -> list[AlertState]:
+        """The alerts a Slack message announced."""
+        return self._load(
+            select(alerts).where(alerts.c.channel == channel, alerts.c.message_ts == message_ts)
+        )
 
     def opened_between(self, start: datetime, end: datetime) -> int:
         """Alerts first seen in `[start, end)`."""

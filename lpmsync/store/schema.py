@@ -185,3 +185,26 @@ snapshots = Table(
     Column("metrics", JSON, nullable=False),
     UniqueConstraint("taken_at", name="uq_snapshots_taken_at"),
 )
+
+# --- acknowledgements, snooze scope and authors, the audit trail (migration 0006) ---
+
+alerts.append_column(Column("acknowledged_by", String(255)))
+alerts.append_column(Column("acknowledged_at", UtcDateTime))
+alerts.append_column(Column("acknowledged_signature", String(1000)))
+silences.append_column(Column("fingerprints", JSON))
+silences.append_column(Column("author", String(255)))
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(255), nullable=False),
+    Column("action", String(50), nullable=False),
+    Column("origin", String(20), nullable=False),  # slack | cli
+    Column("fingerprints", JSON, nullable=False),
+    Column("channel", String(255)),
+    Column("message_ts", String(64)),
+    Column("detail", JSON, nullable=False),
+)
+Index("ix_audit_at", audit.c.at)

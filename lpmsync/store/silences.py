@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.engine import Connection
 
 from lpmsync.domain.alerts import Silence
 from lpmsync.store.schema import silences
@@ -20,6 +21,8 @@ def _silence(row: Any) -> Silence:
         comment=row.comment,
         created_at=row.created_at,
         expired_at=row.expired_at,
+        fingerprints=frozenset(row.fingerprints or ()),
+        author=row.author,
     )
 
 
@@ -29,22 +32,8 @@ class SilenceRepository:
 
     def add(self, silence: Silence) -> int:
         """Store a new silence (its `id` is ignored) and return its id."""
-        if silence.created_at is None:
-            raise ValueError("a silence needs created_at")
         with self._engine.begin() as conn:
-            result = conn.execute(
-                insert(silences).values(
-                    rule=silence.rule,
-                    matchers=dict(silence.matchers),
-                    until=silence.until,
-                    comment=silence.comment,
-                    created_at=silence.created_at,
-                    expired_at=silence.expired_at,
-                )
-            )
-            key = result.inserted_primary_key
-            assert key is not None
-            return int(key[0])
+            return add_silence(conn, silence)
 
     def active(self, now: datetime) -> list[Silence]:
         """Silences in force at `now`: not expired by hand and `until` still ahead."""
@@ -70,13 +59,38 @@ class SilenceRepository:
     def expire(self, silence_id: int, now: datetime) -> bool:
         """End a silence now. False when there is no such silence or it has already ended."""
         with self._engine.begin() as conn:
-            result = conn.execute(
-                update(silences)
-                .where(
-                    silences.c.id == silence_id,
-                    silences.c.expired_at.is_(None),
-                    silences.c.until > now,
-                )
-                .values(expired_at=now)
-            )
-            return result.rowcount == 1
+            return expire_silence(conn, silence_id, now)
+
+
+def add_silence(conn: Connection, silence: Silence) -> int:
+    """Insert `silence` inside `conn`'s transaction (so an audit row can join it)."""
+    if silence.created_at is None:
+        raise ValueError("a silence needs created_at")
+    result = conn.execute(
+        insert(silences).values(
+            rule=silence.rule,
+            matchers=dict(silence.matchers),
+            until=silence.until,
+            comment=silence.comment,
+            created_at=silence.created_at,
+            expired_at=silence.expired_at,
+            fingerprints=sorted(silence.fingerprints) or None,
+            author=silence.author,
+        )
+    )
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def expire_silence(conn: Connection, silence_id: int, now: datetime) -> bool:
+    result = conn.execute(
+        update(silences)
+        .where(
+            silences.c.id == silence_id,
+            silences.c.expired_at.is_(None),
+            silences.c.until > now,
+        )
+        .values(expired_at=now)
+    )
+    return result.rowcount == 1

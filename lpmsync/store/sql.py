@@ -14,6 +14,7 @@ from lpmsync.errors import ConfigError, StoreError
 from lpmsync.redact import redact
 from lpmsync.settings.runtime import POSTGRES_EXTRA, check_store_url
 from lpmsync.store.alerts import AlertRepository
+from lpmsync.store.audit import AuditRepository
 from lpmsync.store.items import ItemRepository
 from lpmsync.store.locks import locks_for
 from lpmsync.store.migrate_check import at_head
@@ -35,6 +36,7 @@ class SqlStore:
         self.outbox = OutboxRepository(engine)
         self.silences = SilenceRepository(engine)
         self.snapshots = SnapshotRepository(engine)
+        self.audit = AuditRepository(engine)
 
     @property
     def dialect(self) -> str:

@@ -14,6 +14,7 @@ SECRETS = {
     "JIRA_API_TOKEN": "canary-e2e-9931",
     "ADO_PAT": "canary-e2e-ado",
     "SLACK_BOT_TOKEN": "xoxb-canary-e2e",
+    "SLACK_APP_TOKEN": "xapp-canary-app-5c2e",
 }
 
 

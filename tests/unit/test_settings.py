@@ -16,6 +16,7 @@ SECRETS = {
     "JIRA_API_TOKEN": "canary-jira-4f1d",
     "ADO_PAT": "canary-ado-77aa",
     "SLACK_BOT_TOKEN": "xoxb-canary-slack",
+    "SLACK_APP_TOKEN": "xapp-canary-app-5c2e",
 }
 
 MINIMAL = """\

@@ -1,0 +1,63 @@
+"""The Bolt app: every handler registered on one `App`, and a Socket Mode handler that acks
+whatever it cannot use (logged, redacted) so Slack does not retry it forever."""
+
+from __future__ import annotations
+
+import logging
+from time import time
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.adapter.socket_mode.internals import run_bolt_app, send_response
+from slack_sdk import WebClient
+from slack_sdk.socket_mode.client import BaseSocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+
+from lpmsync.slackapp import alerts, commands
+from lpmsync.slackapp.context import AppContext, log_unusable
+from lpmsync.slackapp.home import home_view
+
+log = logging.getLogger("lpmsync.slackapp")
+
+
+def build_app(ctx: AppContext, client: WebClient, signing_secret: str = "") -> App:
+    """The app; `signing_secret` matters only in HTTP mode (Socket Mode is not signed)."""
+    app = App(
+        client=client,
+        signing_secret=signing_secret,
+        logger=log,
+        request_verification_enabled=bool(signing_secret),
+    )
+    alerts.register(app, ctx)
+    commands.register(app, ctx)
+
+    @app.event("app_home_opened")
+    def on_home(event: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab", "home") == "home" and event.get("user"):
+            user = str(event["user"])
+            client.views_publish(user_id=user, view=home_view(ctx, user))
+
+    @app.error
+    def on_error(error: Exception, body: dict[str, Any]) -> None:
+        log.error("a Slack request failed: %s", type(error).__name__)
+        log_unusable(str(body.get("type") or "unknown"), body)
+
+    return app
+
+
+class AckingSocketModeHandler(SocketModeHandler):
+    """Bolt's Socket Mode handler, except that an envelope nobody handles, or whose handling
+    fails, is still acked (and logged) instead of being left for Slack to resend."""
+
+    def handle(self, client: BaseSocketModeClient, req: SocketModeRequest) -> None:
+        start = time()
+        try:
+            response = run_bolt_app(self.app, req)
+        except Exception:
+            log.exception("the Slack app failed on a %s envelope", req.type)
+            response = BoltResponse(status=500, body="")
+        if response.status != 200:
+            log_unusable(req.type, req.payload)
+            response = BoltResponse(status=200, body="")
+        send_response(client, req, response, start)
