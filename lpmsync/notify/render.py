@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from lpmsync.domain.findings import Severity
 from lpmsync.domain.notices import AlertEntry, RenderedMessage
 from lpmsync.notify.blocks import Block, context, escape, header, mention, section
+from lpmsync.notify.render_actions import with_alert_actions
 from lpmsync.notify.render_entry import EntryView, block_text_size, label_text
 from lpmsync.notify.wording import (
     RULE_TITLES,
@@ -24,7 +25,6 @@ from lpmsync.notify.wording import (
     severity_label,
     word,
 )
-from lpmsync.notify.render_actions import with_alert_actions
 
 __all__ = ["RULE_TITLES", "SEVERITY_ICONS", "SlackRenderer", "rule_title"]
 
@@ -134,9 +134,7 @@ class SlackRenderer:
     def _mentions(self, slack_ids: Sequence[str]) -> list[str]:
         return list(dict.fromkeys(m for m in (mention(s) for s in slack_ids) if m))
 
-    def _fit(
-        self, lead: list[Block], body: Sequence[Block], rule: str
-    ) -> tuple[list[Block], int]:
+    def _fit(self, lead: list[Block], body: Sequence[Block], rule: str) -> tuple[list[Block], int]:
         """The lead and as many body blocks as `max_items` and the text budget allow, then
         "and N more" with where to see them; and how many body blocks it shows."""
         blocks = list(lead)
