@@ -66,7 +66,7 @@ class JiraSource(StrictModel):
     timeout_seconds: float = Field(default=30.0, gt=0)
     max_attempts: int = Field(default=5, ge=1)
     jql_time_zone: str | None = None  # the API user's Jira time zone (IANA); None: learn it
-    # Cloud lists every key (to find removals) only when Jira's approximate count differs from
+    # Incremental syncs list every key (to find removals) only when Jira's count differs from
     # the store's, or when the last listing is older than this; 0 lists on every sync.
     removal_check_interval: Duration = timedelta(hours=1)
 

@@ -23,7 +23,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from lpmsync.connectors.jira.cursor import Mode, Plan, keys_to_fetch, unchanged
+from lpmsync.connectors.jira.cursor import (
+    Mode,
+    Plan,
+    expected_scope,
+    keys_to_fetch,
+    may_skip_listing,
+    unchanged,
+)
 from lpmsync.connectors.jira.fetch import Event, Listing, RawBatch, Started, chunks, text
 from lpmsync.connectors.jira.http import JiraHttp
 from lpmsync.connectors.jira.jql import changed_jql, scope_jql
@@ -75,11 +82,10 @@ class CloudFetcher:
 
     def run(self, plan: Plan, since: str | None) -> Iterator[Event]:
         recent: list[_Found] | None = None
-        if since is not None and self._may_skip_listing(plan):
+        if since is not None and may_skip_listing(plan, self._removal_check, datetime.now(UTC)):
             count, started = self._count()
             recent, _ = self._search(changed_jql(self._jql, since), ["updated"])
-            expected = plan.known_keys | plan.previous.ignored | plan.previous.retry
-            expected |= {one.key for one in recent}
+            expected = expected_scope(plan, [one.key for one in recent])
             if count == len(expected):  # nothing left the scope (as far as Jira's count goes)
                 yield Started(started)
                 yield Listing(tuple(sorted(expected)), counted=True)
@@ -99,13 +105,6 @@ class CloudFetcher:
         ids = {one.key: one.id for one in found}
         keys = keys_to_fetch(plan, listed, changed)
         yield from self._fetch([ids[key] for key in keys], keys)
-
-    def _may_skip_listing(self, plan: Plan) -> bool:
-        """An incremental sync whose last complete listing is recent enough to trust the count."""
-        listed_at = plan.previous.listed_at
-        if plan.mode is not Mode.INCREMENTAL or self._removal_check is None or listed_at is None:
-            return False
-        return datetime.now(UTC) - listed_at < self._removal_check
 
     def _count(self) -> tuple[int | None, datetime | None]:
         """Jira's estimate of the issues in scope (None when the answer has no count)."""

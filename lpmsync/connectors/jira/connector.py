@@ -140,14 +140,14 @@ class JiraConnector:
             value_stream_source=config.fields.value_stream.source,
             value_stream_prefix=config.fields.value_stream.prefix,
         )
-        requested = field_ids.requested()
-        if config.deployment == "cloud":
-            interval = config.removal_check_interval
-            self._fetcher = CloudFetcher(
-                http, config.jql, requested, config.parallelism, interval or None
-            )
-        else:
-            self._fetcher = DataCenterFetcher(http, config.jql, requested, config.parallelism)
+        fetcher_class = CloudFetcher if config.deployment == "cloud" else DataCenterFetcher
+        self._fetcher = fetcher_class(
+            http,
+            config.jql,
+            field_ids.requested(),
+            config.parallelism,
+            config.removal_check_interval or None,  # 0: list on every sync
+        )
         return self._fetcher, self._mapping
 
     def _check_site(self, info: Mapping[str, Any]) -> str:

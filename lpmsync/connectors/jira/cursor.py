@@ -185,6 +185,21 @@ def keys_to_fetch(plan: Plan, listed: Sequence[str], changed: Collection[str]) -
     return [key for index, key in enumerate(listed) if index >= start or key in wanted]
 
 
+def may_skip_listing(plan: Plan, interval: timedelta | None, now: datetime) -> bool:
+    """An incremental sync whose last complete listing is recent enough for a count to stand in
+    for it (`interval` None: list on every sync)."""
+    listed_at = plan.previous.listed_at
+    if plan.mode is not Mode.INCREMENTAL or interval is None or listed_at is None:
+        return False
+    return now - listed_at < interval
+
+
+def expected_scope(plan: Plan, found: Collection[str]) -> frozenset[str]:
+    """The keys in scope if nothing left it: the stored ones, those ignored or to retry, and
+    those the changed-issues search just `found` (every one of them matches the scope)."""
+    return plan.known_keys | plan.previous.ignored | plan.previous.retry | frozenset(found)
+
+
 def unchanged(seen: Mapping[str, datetime], key: str, updated: datetime | None) -> bool:
     """Whether a key the changed search returned is the version already stored."""
     return updated is not None and seen.get(key) == updated
