@@ -18,8 +18,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import text
+
 from benchmarks.external import external_sandbox
 from benchmarks.sync_cases import LpmsyncSync
+from lpmsync.store import SqlStore, open_store
 
 
 def user_cpu() -> float:
@@ -75,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         for source in args.sources.split(","):
             ours = LpmsyncSync(sandbox.urls, source, args.parallelism, Path(work))
             ours.run(full=True, store=ours.fresh_store())  # warm: imports and first connections
-            store = ours.fresh_store() if args.store == "sqlite" else _pg(args.store)
+            store = ours.fresh_store() if args.store == "sqlite" else pg_store(args.store)
             profiler = None if args.no_profile else cProfile.Profile()
             stages.seconds = dict.fromkeys(stages.seconds, 0.0)
             cpu, wall = user_cpu(), time.perf_counter()
@@ -103,16 +106,12 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _pg(url: str):  # type: ignore[no-untyped-def]
-    from lpmsync.store import open_store
-
+def pg_store(url: str) -> SqlStore:
+    """The PostgreSQL store at `url`, emptied of items, history and cursors."""
     store = open_store(url)
     with store.engine.begin() as conn:
-        from sqlalchemy import text
-
-        conn.execute(text("DELETE FROM state_changes"))
-        conn.execute(text("DELETE FROM items"))
-        conn.execute(text("DELETE FROM cursors"))
+        for table in ("state_changes", "items", "cursors"):
+            conn.execute(text(f"DELETE FROM {table}"))
     return store
 
 
