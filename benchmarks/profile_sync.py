@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
             ours = LpmsyncSync(sandbox.urls, source, args.parallelism, Path(work))
             ours.run(full=True, store=ours.fresh_store())  # warm: imports and first connections
             store = ours.fresh_store() if args.store == "sqlite" else pg_store(args.store)
-            profiler = None if args.no_profile else cProfile.Profile()
+            profiler = None if args.no_profile else cProfile.Profile(time.process_time)
             stages.seconds = dict.fromkeys(stages.seconds, 0.0)
             cpu, wall = user_cpu(), time.perf_counter()
             if profiler is not None:
