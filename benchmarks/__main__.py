@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import tempfile
 from pathlib import Path
 
 from benchmarks.board_cases import board_cases
 from benchmarks.core_cases import analysis_cases, digest_cases
+from benchmarks.cpu_cases import cpu_cases
 from benchmarks.harness import Case, write_results
 from benchmarks.sync_cases import full_sync_cases, incremental_cases
 
@@ -26,6 +28,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs per case (median reported)")
     parser.add_argument("--latency-ms", type=float, default=50.0, help="injected per request")
     parser.add_argument("--parallelism", type=int, default=4, help="lpmsync's bulk parallelism")
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get("LPMSYNC_BENCH_DATABASE_URL"),
+        help="PostgreSQL for the per-item CPU case (default: $LPMSYNC_BENCH_DATABASE_URL)",
+    )
     parser.add_argument("--out", type=Path, default=HERE, help="where results.md/.json go")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)  # the sample data's malformed items log warnings
@@ -41,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         for n in sync_sizes:
             _progress(f"full sync N={n}")
             cases += full_sync_cases(n, latency, runs, args.parallelism, work_dir)
+        _progress(f"user CPU per item N={sync_sizes[-1]}")
+        cases += cpu_cases(sync_sizes[-1], runs, args.parallelism, work_dir, args.pg_url)
         _progress(f"incremental sync N={sync_sizes[-1]}")
         cases += incremental_cases(sync_sizes[-1], latency, runs, args.parallelism, work_dir)
     _progress("analysis")

@@ -35,6 +35,7 @@ class Case:
     floor: int | None = None  # the request floor from DESIGN.md, where one applies
     target: str = ""  # the target in words, e.g. "≥ 5x baseline"
     verdict: str = ""  # met / MISSED (why) / n/a
+    unit: str = "s"  # what the samples' `seconds` hold: seconds, or e.g. "µs/item"
 
     @property
     def median(self) -> float:
@@ -147,17 +148,21 @@ def render_markdown(cases: list[Case], facts: dict[str, Any], settings: dict[str
         "",
     ]
     for group in dict.fromkeys(c.group for c in cases):
+        unit = next(c.unit for c in cases if c.group == group)
         lines += [
             f"## {group}",
             "",
-            "| case | median s | min s | max s | requests | floor | target | verdict |",
+            f"| case | median {unit} | min {unit} | max {unit} | requests | floor | target "
+            "| verdict |",
             "|---|---:|---:|---:|---:|---:|---|---|",
         ]
         for c in (c for c in cases if c.group == group):
             requests = "" if c.requests is None else str(c.requests)
             floor = "" if c.floor is None else str(c.floor)
+            digits = 3 if c.unit == "s" else 0
             lines.append(
-                f"| {c.name} | {c.median:.3f} | {c.minimum:.3f} | {c.maximum:.3f} | "
+                f"| {c.name} | {c.median:.{digits}f} | {c.minimum:.{digits}f} | "
+                f"{c.maximum:.{digits}f} | "
                 f"{requests} | {floor} | {c.target} | {c.verdict} |"
             )
         lines.append("")

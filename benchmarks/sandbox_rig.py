@@ -83,7 +83,8 @@ def source_configs(urls: dict[str, str], parallelism: int = 4) -> dict[str, Any]
     assert isinstance(azure, AzureDevOpsSource)
     dc = JiraSource.model_validate(
         {
-            **cloud.model_dump(mode="json"),
+            **cloud.model_dump(mode="json", exclude={"removal_check_interval"}),
+            "removal_check_interval": cloud.removal_check_interval,
             "name": "jira-dc",
             "url": urls["jira-dc"],
             "deployment": "datacenter",

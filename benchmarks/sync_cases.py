@@ -145,10 +145,10 @@ SPEED_MISS = (
     "nothing, does not pay"
 )
 LISTING_MISS = {
-    "jira-cloud": "every sync lists all keys to detect removals (issue 4): ceil(N/5000) listing "
-    "pages + 1 changed-search = 3 at N=10,000; 2 up to 5,000 items",
-    "jira-dc": "every sync lists all keys to detect removals (issue 4), and Data Center pages "
-    "keys at the server's cap of 1,000: ceil(N/1000) + 1",
+    "jira-cloud": "the approximate count disagreed with the store, or the last listing is older "
+    "than removal_check_interval, so every key was listed (ceil(N/5000) requests more)",
+    "jira-dc": "the search total disagreed with the store, or the last listing is older than "
+    "removal_check_interval, so every key was listed (ceil(N/1000) requests more)",
 }
 
 

@@ -1,8 +1,10 @@
 """The scheduled jobs: the cycle (sync → check → send) and the weekly digest.
 
 Each job takes its lock first (`store.locks.job`): with PostgreSQL, a replica that finds the lock
-held skips the run, so a job runs once however many replicas there are. Each step also takes
-its kind's lock (`sync`, `check`, `send`, `digest`: the ones the one-off CLI commands take, see
+held skips the run, so a job runs once however many replicas there are. The cycle's sync comes
+before its lock: each source has its own lock, so replicas share the sources (each source synced
+by one replica at a time) and only check and send run once. The check and send steps also take
+their kind's lock (`check`, `send`, `digest`: the ones the one-off CLI commands take, see
 `jobs_locks`), waiting a bounded time for a command doing the same. Each step records
 itself in `store.runs` (sync once per source), reports to the metrics, and logs one summary
 line. A stop request (SIGTERM) is honoured between pages and between steps: the page being
@@ -79,12 +81,12 @@ def run_cycle(ctx: JobContext, *, full: bool = False) -> JobResult:
     because the other sources' data is current and the outbox may hold older messages."""
     if ctx.should_stop():  # queued behind a job that was running when the stop came
         return JobResult(CYCLE, "interrupted")
+    # Sync before the cycle lock: each source has its own lock, so replicas share the sources.
+    synced = _sync(ctx, full=full)
     with ctx.store.locks.job(CYCLE) as acquired:
         if not acquired:
             return _skipped(ctx, CYCLE)
-        failed: list[str] = []
-        if not _sync(ctx, full=full):
-            failed.append("sync")
+        failed: list[str] = [] if synced else ["sync"]
         for step in (ctx.check, ctx.send):
             if ctx.should_stop():
                 return _finish(ctx, CYCLE, "interrupted", failed)

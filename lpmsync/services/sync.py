@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from lpmsync.connectors.base import Connector
@@ -17,9 +18,12 @@ from lpmsync.errors import ConnectorError, FatalConnectorError, StoreError
 from lpmsync.redact import redact
 from lpmsync.services.clock import Clock
 from lpmsync.store import SqlStore
+from lpmsync.store.locks import sqlite_path
 
 log = logging.getLogger("lpmsync.sync")
 
+PARALLEL_SOURCES = 4  # sources synced at once: each mostly waits on its tracker
+SOURCE_LOCK = "sync-source."  # + source name: one process or replica per source at a time
 DETAIL_LIMIT = 100  # skipped/unmapped items listed per run; the counts are always complete
 
 ProgressFn = Callable[[str, SyncPage, PageOutcome], None]
@@ -30,7 +34,7 @@ class SourceSummary:
     """What one source's sync did; also stored as the run's stats."""
 
     source: str
-    status: str = "ok"  # ok | failed | interrupted
+    status: str = "ok"  # ok | failed | interrupted | skipped (another process syncs it)
     added: int = 0
     changed: int = 0
     removed: int = 0
@@ -82,18 +86,33 @@ def sync_sources(
     full: bool = False,
     progress: ProgressFn | None = None,
     should_stop: Callable[[], bool] = lambda: False,
+    parallel_sources: int = PARALLEL_SOURCES,
 ) -> list[SourceSummary]:
-    """Sync each source in turn; one failing source never stops the others."""
-    summaries = []
-    for connector in connectors:
+    """Sync the sources side by side (at most `parallel_sources` at once), each under its own
+    lock: a source another process or replica is syncing is left to it ("skipped"). Each
+    source's pages are still committed in order with its cursor, and one failing source never
+    stops the others. Summaries come back in the connectors' order."""
+
+    def one(connector: Connector) -> SourceSummary | None:
         if should_stop():
-            break
-        summaries.append(
-            sync_source(
+            return None
+        with store.locks.job(f"{SOURCE_LOCK}{connector.source}") as acquired:
+            if not acquired:
+                log.info("sync of %s skipped: another process is syncing it", connector.source)
+                return SourceSummary(connector.source, status="skipped")
+            return sync_source(
                 store, connector, clock, full=full, progress=progress, should_stop=should_stop
             )
-        )
-    return summaries
+
+    workers = max(1, min(parallel_sources, len(connectors)))
+    if store.engine.dialect.name == "sqlite" and sqlite_path(store.engine) is None:
+        workers = 1  # an in-memory database is one per connection: threads would not share it
+    if workers == 1:
+        results = [one(connector) for connector in connectors]
+    else:
+        with ThreadPoolExecutor(workers, thread_name_prefix="lpmsync-source") as pool:
+            results = list(pool.map(one, connectors))
+    return [summary for summary in results if summary is not None]
 
 
 def sync_source(

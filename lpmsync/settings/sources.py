@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, HttpUrl, field_validator
 
 from lpmsync.domain.model import Level
-from lpmsync.settings.base import ENV_NAME, StrictModel
+from lpmsync.settings.base import ENV_NAME, Duration, StrictModel
 
 
 def _env_name(value: str) -> str:
@@ -65,6 +66,9 @@ class JiraSource(StrictModel):
     timeout_seconds: float = Field(default=30.0, gt=0)
     max_attempts: int = Field(default=5, ge=1)
     jql_time_zone: str | None = None  # the API user's Jira time zone (IANA); None: learn it
+    # Incremental syncs list every key (to find removals) only when Jira's count differs from
+    # the store's, or when the last listing is older than this; 0 lists on every sync.
+    removal_check_interval: Duration = timedelta(hours=1)
 
     @field_validator("jql_time_zone")
     @classmethod

@@ -106,8 +106,8 @@ def _sqlite_datetime(value: datetime | None) -> str | None:
     and SQL comparisons see one format whichever path wrote the row."""
     if value is None:
         return None
-    if value.tzinfo is None:
-        raise ValueError("naive datetime given to the store; lpmsync stores UTC only")
-    if value.utcoffset():
+    if value.tzinfo is not UTC:  # the connectors hand over UTC; anything else is converted
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; lpmsync stores UTC only")
         value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+    return value.isoformat(" ", "microseconds")[:26]  # without the "+00:00"

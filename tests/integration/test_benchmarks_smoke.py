@@ -26,6 +26,7 @@ def test_quick_benchmark_run_writes_results(tmp_path: Path) -> None:
         assert cases[f"{source} N=100 nothing changed"]["requests"] <= 2
     assert {c["group"] for c in results["cases"]} == {
         "Full sync",
+        "User CPU per item (full sync)",
         "Incremental sync",
         "Analysis",
         "Digest",

@@ -51,7 +51,12 @@ class Sandbox:
         return self.server.url
 
     def connector(
-        self, *, name: str = "jira", token: str = TOKEN, parallelism: int = 4
+        self,
+        *,
+        name: str = "jira",
+        token: str = TOKEN,
+        parallelism: int = 4,
+        removal_check_interval: str = "1h",
     ) -> JiraConnector:
         cloud = self.deployment == "cloud"
         config = JiraSource.model_validate(
@@ -76,6 +81,7 @@ class Sandbox:
                 },
                 "parallelism": parallelism,
                 "max_attempts": 4,
+                "removal_check_interval": removal_check_interval,
             }
         )
         context = ConnectorContext(

@@ -1,5 +1,10 @@
 """Jira Cloud at the request floor.
 
+0. Incremental, when the last listing is younger than `removal_check_interval`: ask
+   `POST /rest/api/3/search/approximate-count` and run the changed-issues search (step 2). When
+   the count equals the stored keys (plus ignored, retried and new ones) nothing can have left the
+   scope, and the listing is skipped: nothing changed costs 2 requests whatever N is. Otherwise
+   (or when the interval has passed) the sync goes on with the listing.
 1. List every key in scope: `POST /rest/api/3/search/jql`, keys only, 5000 a page, following
    `nextPageToken` (the search has no total and no offset; `/rest/api/3/search` answers 410).
 2. Incremental: one more search for issues updated since the watermark (with `updated`, so an
@@ -15,10 +20,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from lpmsync.connectors.jira.cursor import Mode, Plan, keys_to_fetch, unchanged
+from lpmsync.connectors.jira.cursor import (
+    Mode,
+    Plan,
+    expected_scope,
+    keys_to_fetch,
+    may_skip_listing,
+    unchanged,
+)
 from lpmsync.connectors.jira.fetch import Event, Listing, RawBatch, Started, chunks, text
 from lpmsync.connectors.jira.http import JiraHttp
 from lpmsync.connectors.jira.jql import changed_jql, scope_jql
@@ -27,6 +39,7 @@ from lpmsync.connectors.parallel import ordered_parallel_map
 from lpmsync.errors import FatalConnectorError
 
 SEARCH = "/rest/api/3/search/jql"
+COUNT = "/rest/api/3/search/approximate-count"
 BULK_ISSUES = "/rest/api/3/issue/bulkfetch"
 BULK_CHANGELOGS = "/rest/api/3/changelog/bulkfetch"
 
@@ -53,25 +66,62 @@ class _Task:
 
 
 class CloudFetcher:
-    def __init__(self, http: JiraHttp, jql: str, fields: Sequence[str], parallelism: int) -> None:
+    def __init__(
+        self,
+        http: JiraHttp,
+        jql: str,
+        fields: Sequence[str],
+        parallelism: int,
+        removal_check: timedelta | None = None,
+    ) -> None:
         self._http = http
         self._jql = jql
         self._fields = list(fields)
         self._parallelism = parallelism
+        self._removal_check = removal_check  # None: list every key on every sync
 
     def run(self, plan: Plan, since: str | None) -> Iterator[Event]:
+        recent: list[_Found] | None = None
+        if since is not None and may_skip_listing(plan, self._removal_check, datetime.now(UTC)):
+            count, started = self._count()
+            recent, _ = self._search(changed_jql(self._jql, since), ["updated"])
+            expected = expected_scope(plan, [one.key for one in recent])
+            if count == len(expected):  # nothing left the scope (as far as Jira's count goes)
+                yield Started(started)
+                yield Listing(tuple(sorted(expected)), counted=True)
+                yield from self._fetch_changed(plan, recent)
+                return
         found, started = self._search(scope_jql(self._jql), ["key"])
         yield Started(started)
         listed = [one.key for one in found]
         yield Listing(tuple(listed))
         changed: list[str] = []
         if plan.mode is not Mode.FULL and since is not None:
-            recent, _ = self._search(changed_jql(self._jql, since), ["updated"])
+            if recent is None:
+                recent, _ = self._search(changed_jql(self._jql, since), ["updated"])
             changed = [
                 one.key for one in recent if not unchanged(plan.previous.seen, one.key, one.updated)
             ]
         ids = {one.key: one.id for one in found}
         keys = keys_to_fetch(plan, listed, changed)
+        yield from self._fetch([ids[key] for key in keys], keys)
+
+    def _count(self) -> tuple[int | None, datetime | None]:
+        """Jira's estimate of the issues in scope (None when the answer has no count)."""
+        reply = self._http.post(COUNT, {"jql": scope_jql(self._jql)})
+        data = reply.data if isinstance(reply.data, Mapping) else {}
+        count = data.get("count")
+        valid = isinstance(count, int) and not isinstance(count, bool)
+        return (count if valid else None), reply.server_time
+
+    def _fetch_changed(self, plan: Plan, recent: Sequence[_Found]) -> Iterator[RawBatch]:
+        """Without a listing: the changed issues, and the ones Jira could not return last time
+        (by key: bulkfetch takes ids or keys)."""
+        changed = [one for one in recent if not unchanged(plan.previous.seen, one.key, one.updated)]
+        ids = {one.key: one.id for one in changed}
+        for key in sorted(plan.previous.retry - set(ids)):
+            ids[key] = key
+        keys = sorted(ids)
         yield from self._fetch([ids[key] for key in keys], keys)
 
     # -- searches ----------------------------------------------------------------------------

@@ -141,7 +141,13 @@ class JiraConnector:
             value_stream_prefix=config.fields.value_stream.prefix,
         )
         fetcher_class = CloudFetcher if config.deployment == "cloud" else DataCenterFetcher
-        self._fetcher = fetcher_class(http, config.jql, field_ids.requested(), config.parallelism)
+        self._fetcher = fetcher_class(
+            http,
+            config.jql,
+            field_ids.requested(),
+            config.parallelism,
+            config.removal_check_interval or None,  # 0: list on every sync
+        )
         return self._fetcher, self._mapping
 
     def _check_site(self, info: Mapping[str, Any]) -> str:

@@ -12,6 +12,8 @@ The cursor is JSON the store keeps with the last committed page:
 - `retry`: keys Jira could not return last time (`issueErrors`); fetched again next run.
 - `resume`: set while a full sync is unfinished: the last key committed (in listing order) and the
   start of that sync. The next run carries on after that key instead of starting over.
+- `listed`: when the last complete listing of every key in scope started (Cloud lists again when
+  Jira's approximate count disagrees with the store, or `removal_check_interval` after this).
 - `config`: a fingerprint of the scope and mapping settings; when they change, all is re-read.
 - `fields` and `site`: the field ids the configured names resolved to and the site's own base URL
   (for item links), so a new process need not ask Jira again; a full sync looks them up afresh.
@@ -50,6 +52,7 @@ class CursorState:
     utc_offset: int | None = None  # minutes: the user's offset as Jira's timestamps showed it
     fields: Mapping[str, JsonValue] | None = None
     site: str | None = None
+    listed_at: datetime | None = None
 
     @classmethod
     def parse(cls, raw: Cursor | None) -> CursorState | None:
@@ -71,6 +74,7 @@ class CursorState:
                 utc_offset=offset if isinstance(offset, int) else None,
                 fields=fields if isinstance(fields := raw.get("fields"), Mapping) else None,
                 site=_text(raw.get("site")),
+                listed_at=_instant(raw.get("listed")),
             )
         except (TypeError, ValueError):
             return None
@@ -86,6 +90,7 @@ class CursorState:
             "utc_offset": self.utc_offset,
             "fields": dict(self.fields) if self.fields is not None else None,
             "site": self.site,
+            "listed": _iso(self.listed_at),
         }
         if self.resume_after is not None:
             cursor["resume"] = {"after": self.resume_after, "since": _iso(self.resume_since)}
@@ -178,6 +183,21 @@ def keys_to_fetch(plan: Plan, listed: Sequence[str], changed: Collection[str]) -
         return list(listed)
     start = listed.index(after) + 1
     return [key for index, key in enumerate(listed) if index >= start or key in wanted]
+
+
+def may_skip_listing(plan: Plan, interval: timedelta | None, now: datetime) -> bool:
+    """An incremental sync whose last complete listing is recent enough for a count to stand in
+    for it (`interval` None: list on every sync)."""
+    listed_at = plan.previous.listed_at
+    if plan.mode is not Mode.INCREMENTAL or interval is None or listed_at is None:
+        return False
+    return now - listed_at < interval
+
+
+def expected_scope(plan: Plan, found: Collection[str]) -> frozenset[str]:
+    """The keys in scope if nothing left it: the stored ones, those ignored or to retry, and
+    those the changed-issues search just `found` (every one of them matches the scope)."""
+    return plan.known_keys | plan.previous.ignored | plan.previous.retry | frozenset(found)
 
 
 def unchanged(seen: Mapping[str, datetime], key: str, updated: datetime | None) -> bool:

@@ -6,18 +6,26 @@ requested at once (bounded by `parallelism`). Issues come with `expand=changelog
 Link custom field gives a feature its epic.
 
 - Full sync: one offset scan of the scope with every field: ceil(N / page) requests.
-- Incremental: a key listing (`fields: ["key"]`, for removals) + the issues updated since the
-  watermark, and issues new to the store fetched by key.
+- Incremental: the issues updated since the watermark, and a key listing (`fields: ["key"]`,
+  for removals) with the issues new to the store fetched by key. Within `removal_check_interval`
+  of the last listing, the exact `total` of a `maxResults: 0` search stands in for the listing
+  when it equals the keys the store knows: nothing changed then costs 2 requests.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from lpmsync.connectors.jira.cursor import Mode, Plan, keys_to_fetch
+from lpmsync.connectors.jira.cursor import (
+    Mode,
+    Plan,
+    expected_scope,
+    keys_to_fetch,
+    may_skip_listing,
+)
 from lpmsync.connectors.jira.fetch import Event, Listing, RawBatch, Started, chunks, text
 from lpmsync.connectors.jira.http import JiraHttp
 from lpmsync.connectors.jira.jql import changed_jql, keys_jql, scope_jql
@@ -39,28 +47,56 @@ class _Page:
 
 
 class DataCenterFetcher:
-    def __init__(self, http: JiraHttp, jql: str, fields: Sequence[str], parallelism: int) -> None:
+    def __init__(
+        self,
+        http: JiraHttp,
+        jql: str,
+        fields: Sequence[str],
+        parallelism: int,
+        removal_check: timedelta | None = None,
+    ) -> None:
         self._http = http
         self._jql = jql
         self._fields = list(fields)
         self._parallelism = parallelism
+        self._removal_check = removal_check  # None: list every key on every sync
 
     def run(self, plan: Plan, since: str | None) -> Iterator[Event]:
         if plan.mode is Mode.FULL or since is None:
             yield from self._scan()
             return
+        fetched: list[str] = []
+        counted = may_skip_listing(plan, self._removal_check, datetime.now(UTC))
+        if counted:
+            # `maxResults: 0` answers the exact `total` of the scope and no issues.
+            count = self._search(scope_jql(self._jql), [], 0, 0, expand=False)
+            yield Started(count.server_time)
+            yield from self._changed(since, fetched)
+            expected = expected_scope(plan, fetched)
+            if count.total == len(expected):  # nothing left the scope
+                yield Listing(tuple(sorted(expected)), counted=True)
+                yield from self._by_key(sorted(plan.previous.retry - set(fetched)))
+                return
         pages = list(self._search_all(scope_jql(self._jql), ["key"], KEY_PAGE, expand=False))
-        yield Started(pages[0].server_time)
+        if not counted:
+            yield Started(pages[0].server_time)
         listed = list(
             dict.fromkeys(key for page in pages for key in _listed_keys(page, self._http))
         )
         yield Listing(tuple(listed), complete=len(listed) >= pages[0].total)
-        fetched: set[str] = set()
+        if not counted:
+            yield from self._changed(since, fetched)
+        done = set(fetched)
+        yield from self._by_key([k for k in keys_to_fetch(plan, listed, done) if k not in done])
+
+    def _changed(self, since: str, fetched: list[str]) -> Iterator[RawBatch]:
+        """The issues updated since the watermark, their keys added to `fetched`."""
         for page in self._search_all(changed_jql(self._jql, since), self._fields, ISSUE_PAGE):
-            fetched.update(_keys(page.issues))
+            fetched.extend(_keys(page.issues))
             yield RawBatch(None, page.issues)  # in `updated` order: it marks no position
-        rest = [key for key in keys_to_fetch(plan, listed, fetched) if key not in fetched]
-        for batch in chunks(rest, KEYS_PER_QUERY):
+
+    def _by_key(self, keys: Sequence[str]) -> Iterator[RawBatch]:
+        for batch in chunks(keys, KEYS_PER_QUERY):
             for page in self._search_all(keys_jql(self._jql, batch), self._fields, ISSUE_PAGE):
                 yield RawBatch(batch[-1], page.issues)
 

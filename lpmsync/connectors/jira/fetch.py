@@ -30,6 +30,7 @@ class Listing:
 
     keys: tuple[str, ...]
     complete: bool = True
+    counted: bool = False  # not listed: the stored keys, confirmed by Jira's approximate count
 
 
 @dataclass(frozen=True)

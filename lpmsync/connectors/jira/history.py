@@ -31,12 +31,10 @@ def status_changes(
     supporting evidence, and one odd entry must not cost the item."""
     found: list[tuple[StateChange, str | None]] = []
     for history in histories:
-        if not isinstance(history, Mapping):
+        if not isinstance(history, dict):  # decoded JSON: a dict is the only mapping it holds
             continue
         # Most entries change other fields: find the status items before parsing the time.
-        changes = [
-            c for c in history.get("items") or () if isinstance(c, Mapping) and _is_status(c)
-        ]
+        changes = [c for c in history.get("items") or () if isinstance(c, dict) and _is_status(c)]
         if not changes:
             continue
         try:

@@ -121,6 +121,7 @@ class PageBuilder:
             retry=previous.retry | self._errors,
             resume_after=self._marker,
             resume_since=since,
+            listed_at=previous.listed_at,
             utc_offset=self._offset if self._offset is not None else previous.utc_offset,
             fields=self._mapping.fields.to_json(),
             site=self._mapping.base_url,
@@ -149,6 +150,7 @@ class PageBuilder:
             utc_offset=offset,
             fields=self._mapping.fields.to_json(),
             site=self._mapping.base_url,
+            listed_at=previous.listed_at if listing is None or listing.counted else self.started,
         )
         return SyncPage(
             cursor=state.to_json(),

@@ -1,0 +1,59 @@
+"""`python -m benchmarks.startup [--config PATH] [--pythonpath DIR]`: wall and user CPU of
+`lpmsync --version`, `status` and `report`, each a fresh process, best of `--runs`.
+
+`--pythonpath` runs another checkout's `lpmsync` package with this virtualenv (to compare with an
+older commit: `git archive <commit> lpmsync | tar -x -C DIR`). The start-up target (≤ 0.35 s) is
+measured here, never asserted in tests; tests/e2e/test_startup_imports.py asserts what is imported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+COMMANDS = (["--version"], ["status"], ["report"])
+
+
+def run_once(args: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-c", "from lpmsync.cli import main; main()", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        check=False,
+        timeout=120,
+    )
+    wall = time.perf_counter() - started
+    return wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime - before
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.startup")
+    parser.add_argument("--config", type=Path, help="config for status and report")
+    parser.add_argument("--pythonpath", type=Path, help="another checkout's lpmsync to time")
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args(argv)
+    env = dict(os.environ)
+    if args.pythonpath is not None:
+        env["PYTHONPATH"] = str(args.pythonpath)
+    cwd = args.config.parent if args.config else Path.cwd()
+    for command in COMMANDS:
+        full = command + (
+            ["--config", str(args.config)] if args.config and command[0] != "--version" else []
+        )
+        run_once(full, env, cwd)  # warm the file cache (and migrate the store once)
+        samples = [run_once(full, env, cwd) for _ in range(args.runs)]
+        wall, user = min(s[0] for s in samples), min(s[1] for s in samples)
+        print(f"lpmsync {' '.join(command)}: best wall {wall:.3f} s, best user CPU {user:.3f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
