@@ -12,7 +12,8 @@ from lpmsync.bootstrap import build_slack_sender, open_configured_store
 from lpmsync.cli.common import ConfigOption, console, load, print_send
 from lpmsync.domain.alerts import MessageKind
 from lpmsync.services.clock import utc_now
-from lpmsync.services.digest import DigestPlan, plan_digest, publish_digest, write_preview
+from lpmsync.services.digest import DigestPlan, build_digest_now, plan_digest, write_preview
+from lpmsync.services.digest_freshness import WAITING, stale_sources
 from lpmsync.services.notify import slack_config
 from lpmsync.services.send import drain_outbox
 from lpmsync.settings import Settings
@@ -36,37 +37,52 @@ def digest(
             file_okay=False,
         ),
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Send now even if a source is stale, and rebuild a digest already enqueued "
+            "this week (edited in place if posted, replaced if still queued).",
+        ),
+    ] = False,
 ) -> None:
-    """Build this week's digest from the store; enqueue it and send it (once per ISO week)."""
+    """Build this week's digest from the store; enqueue it and send it (once per ISO week).
+    While a source is stale it waits (until notify.slack.digest.stale_deadline)."""
     settings = load(config, check_secrets=not dry_run)
     if dry_run:
         _dry_run(settings, out or DEFAULT_PREVIEW_DIR)
     else:
-        _publish(settings, out)
+        _publish(settings, out, force=force)
 
 
 def _dry_run(settings: Settings, out: Path) -> None:
     store = open_configured_store(settings)
     try:
-        _preview(plan_digest(store, settings, utc_now()), out)
+        now = utc_now()
+        stale = stale_sources(store, settings, now)
+        _preview(plan_digest(store, settings, now, stale=stale), out)
     finally:
         store.close()
 
 
-def _publish(settings: Settings, out: Path | None) -> None:
+def _publish(settings: Settings, out: Path | None, *, force: bool) -> None:
     slack = slack_config(settings)
     sender = build_slack_sender(settings)
     store = open_configured_store(settings)
     try:
         now = utc_now()
-        plan = plan_digest(store, settings, now)
-        if out is not None:
-            _preview(plan, out)
-        added = publish_digest(store, plan, now)
-        if added:
-            console.print(f"digest {plan.week}: {added} messages enqueued")
-        else:
-            console.print(f"digest {plan.week} was already enqueued this week; not again")
+        run_id = store.runs.start("digest", None, now)
+        try:
+            outcome = build_digest_now(store, settings, now, force=force)
+        except Exception as exc:
+            store.runs.finish(run_id, utc_now(), "failed", {}, f"{type(exc).__name__}: {exc}")
+            raise
+        store.runs.finish(run_id, utc_now(), outcome.status, outcome.stats())
+        if out is not None and outcome.plan is not None:
+            _preview(outcome.plan, out)
+        console.print(outcome.line(), highlight=False, soft_wrap=True)
+        if outcome.status == WAITING:
+            return
         summary = drain_outbox(
             store, sender, utc_now, max_attempts=slack.max_attempts, sleep=time.sleep
         )
