@@ -55,9 +55,10 @@ class Freshness:
         )
 
 
-def sync_interval(cron: str, timezone: str, now: datetime) -> timedelta:
-    """The gap between the last two times `cron` fired before `now` (the interval that matters
-    now: a cron of working hours has short gaps by day and a long one overnight)."""
+def recent_sync_interval(cron: str, timezone: str, now: datetime) -> timedelta:
+    """The gap between the last two times `cron` fired before `now`: the interval that matters
+    now (a cron of working hours has short gaps by day and a long one over the weekend; `status`
+    judges staleness by the longest gap, which would let a source failing since Friday pass)."""
     trigger = CronTrigger.from_crontab(cron, timezone=timezone)
     fire_times: list[datetime] = []
     fire = trigger.get_next_fire_time(None, now - _LOOKBACK)
@@ -74,7 +75,7 @@ def max_source_age(settings: Settings, now: datetime) -> timedelta:
     configured = slack.digest.max_source_age if slack else None
     if configured is not None:
         return configured
-    return 2 * sync_interval(settings.schedule.sync, settings.portfolio.timezone, now)
+    return 2 * recent_sync_interval(settings.schedule.sync, settings.portfolio.timezone, now)
 
 
 def stale_sources(store: SqlStore, settings: Settings, now: datetime) -> tuple[StaleSource, ...]:

@@ -12,7 +12,7 @@ import pytest
 
 from lpmsync.domain.alerts import MessageKind
 from lpmsync.services.digest import build_digest_now
-from lpmsync.services.digest_freshness import sync_interval
+from lpmsync.services.digest_freshness import recent_sync_interval
 from lpmsync.services.send import drain_outbox
 from lpmsync.settings import Settings, load_settings
 from lpmsync.store import SqlStore
@@ -69,9 +69,9 @@ def attempt(store: SqlStore, settings: Settings, at: datetime, *, force: bool = 
 
 
 def test_the_default_age_is_twice_the_sync_interval() -> None:
-    assert sync_interval("*/15 * * * *", "Europe/Berlin", T0) == timedelta(minutes=15)
+    assert recent_sync_interval("*/15 * * * *", "Europe/Berlin", T0) == timedelta(minutes=15)
     # Working hours: at 09:00 on a Monday the last gap is one hour, not the weekend.
-    assert sync_interval("0 8-18 * * mon-fri", "UTC", T0) == timedelta(hours=1)
+    assert recent_sync_interval("0 8-18 * * mon-fri", "UTC", T0) == timedelta(hours=1)
 
 
 def test_a_stale_source_holds_the_digest_then_it_goes_with_a_banner(
