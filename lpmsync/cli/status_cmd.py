@@ -17,7 +17,13 @@ from lpmsync.services import jobs_status
 from lpmsync.services.clock import utc_now
 from lpmsync.services.jobs_status import StatusReport, human_duration
 
-_STATUS_STYLE = {"ok": "green", "failed": "red", "running": "cyan", "interrupted": "yellow"}
+_STATUS_STYLE = {
+    "ok": "green",
+    "failed": "red",
+    "running": "cyan",
+    "interrupted": "yellow",
+    "waiting": "yellow",  # a digest waiting for fresh data
+}
 
 
 def status(
