@@ -24,7 +24,7 @@ def test_the_banner_comes_first_and_names_each_stale_source() -> None:
         *(StaleSource(f"s{i}", NOW - timedelta(days=3)) for i in range(10)),
     )
     [message] = render_digest(dataclasses.replace(BASE, stale_sources=stale), charts=False)
-    banner = str(message.blocks[1]["text"]["text"])  # type: ignore[index]
+    banner = str(message.blocks[1]["text"]["text"])  # type: ignore[index, call-overload]
     assert banner.startswith("⚠️ *Data may be out of date.* 12 sources could not be synced")
     assert (
         "• *jira &lt;prod&gt;*: last synced successfully 2026-11-15 03:00 UTC (30 h ago)" in banner
