@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lpmsync.connectors.ado_history import TransitionTracker
 from lpmsync.connectors.ado_mapping import map_work_item
 from lpmsync.connectors.jira_mapping import map_issue
 from lpmsync.domain.model import SkippedItem, WorkItem
@@ -95,6 +96,7 @@ json_values = st.recursive(
     max_leaves=10,
 )
 
+REVISION_FIELDS = ["System.State", "System.ChangedDate", "Microsoft.VSTS.Common.StateChangeDate"]
 HOSTILE = [
     10**400,  # OverflowError in float()
     float("inf"),  # JSON 1e400
@@ -181,3 +183,42 @@ def test_clean_text_is_clean_bounded_encodable_and_idempotent(text: str, limit: 
     assert len(cleaned) <= limit and is_clean(cleaned)
     cleaned.encode("utf-8")  # no lone surrogate left
     assert clean_text(cleaned, limit) == cleaned
+
+
+@settings(max_examples=200, deadline=None)
+@given(histories=st.lists(json_values, max_size=3), embedded=json_values)
+def test_jira_any_changelog_maps_or_skips(histories: list[Any], embedded: Any) -> None:
+    from_bulk = map_issue(jira_raw(), histories, JIRA_CONFIG)
+    _outcome_of(from_bulk.item or from_bulk.skipped)
+    issue = {**jira_raw(), "changelog": {"histories": [embedded, *histories]}}
+    from_dc = map_issue(issue, None, JIRA_CONFIG)
+    _outcome_of(from_dc.item or from_dc.skipped)
+
+
+@settings(max_examples=200, deadline=None)
+@given(item=st.dictionaries(st.sampled_from(["created", "items", "id"]), json_values))
+def test_jira_any_changelog_entry_maps_or_skips(item: dict[str, Any]) -> None:
+    entry = {"created": "2026-05-02T10:00:00.000+0000", "items": [{"field": "status"}], **item}
+    mapped = map_issue(jira_raw(), [entry], JIRA_CONFIG)
+    _outcome_of(mapped.item or mapped.skipped)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    revisions=st.lists(
+        st.dictionaries(st.sampled_from(["id", "rev", "fields"]), json_values)
+        | st.fixed_dictionaries(
+            {
+                "id": json_values,
+                "rev": json_values,
+                "fields": st.dictionaries(st.sampled_from(REVISION_FIELDS), json_values),
+            }
+        ),
+        max_size=4,
+    )
+)
+def test_ado_any_revision_is_read_or_left_out(revisions: list[dict[str, Any]]) -> None:
+    """Revisions are the mappings of a batch (`parse_revision_batch` drops anything else)."""
+    tracker = TransitionTracker("ado", "System.State", lambda key: True)
+    for change in tracker.feed(revisions):
+        assert change.to_status and change.key
