@@ -6,6 +6,7 @@ any JSON value in any field (hypothesis), and the text lpmsync keeps is clean an
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -17,7 +18,9 @@ from lpmsync.connectors.ado_history import TransitionTracker
 from lpmsync.connectors.ado_mapping import map_work_item
 from lpmsync.connectors.jira_mapping import map_issue
 from lpmsync.domain.model import SkippedItem, WorkItem
+from lpmsync.domain.sanitise import RefusedItemError, cleaned_item, sanitise_item
 from lpmsync.domain.text import clean_text, is_clean, truncate
+from tests.integration.test_store_contract import item as store_item
 from tests.unit.test_ado_mapping import config as ado_config
 from tests.unit.test_ado_mapping import raw as ado_raw
 from tests.unit.test_jira_mapping import CONFIG as JIRA_CONFIG
@@ -222,3 +225,40 @@ def test_ado_any_revision_is_read_or_left_out(revisions: list[dict[str, Any]]) -
     tracker = TransitionTracker("ado", "System.State", lambda key: True)
     for change in tracker.feed(revisions):
         assert change.to_status and change.key
+
+
+names = st.lists(st.sampled_from(["cx", " cx", "", "a\u200b", "x" * 300]), max_size=3).map(tuple)
+maybe_text = st.none() | st.sampled_from(["", "ok", " pad ", "t\x00", "y" * 1_200])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    title=st.text(st.characters(codec=None), max_size=600),
+    status=st.sampled_from(["Active", "s" * 300, "In\tProgress", "\u202eRTL"]),
+    labels=names,
+    components=names,
+    owner=maybe_text,
+    area_path=maybe_text,
+    estimate=st.none() | st.floats(allow_nan=True, allow_infinity=True),
+)
+def test_the_fast_path_agrees_with_cleaning_every_field(  # noqa: PLR0917 (one per field)
+    title: str,
+    status: str,
+    labels: tuple[str, ...],
+    components: tuple[str, ...],
+    owner: str | None,
+    area_path: str | None,
+    estimate: float | None,
+) -> None:
+    item = store_item("PORT-1")
+    hostile = dataclasses.replace(
+        item, title=title, status=status, labels=labels, components=components,
+        owner=owner, area_path=area_path, estimate=estimate,
+    )  # fmt: skip
+    try:
+        expected = cleaned_item(hostile)
+    except RefusedItemError:
+        with pytest.raises(RefusedItemError):
+            sanitise_item(hostile)
+        return
+    assert sanitise_item(hostile) == expected
