@@ -23,14 +23,17 @@ from collections.abc import Iterable, Mapping
 REDACTED = "[REDACTED]"
 MIN_SECRET_LENGTH = 4  # shorter values would redact ordinary words, and are no real secret
 
+# Each shape with a literal its matches must contain ("" when none), so that the regular
+# expression runs only on text that could match: output can be megabytes (report JSON).
 _TOKEN_SHAPES = [
-    re.compile(r"\bxox[abposre]-[A-Za-z0-9-]+"),  # Slack bot/user/app-level tokens
-    re.compile(r"\bxapp-[A-Za-z0-9-]+"),
-    re.compile(r"\bATATT[A-Za-z0-9_\-=]{16,}"),  # Atlassian API tokens
-    re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}"),  # GitHub tokens
-    re.compile(r"\b[a-z2-7]{52}\b"),  # Azure DevOps PATs (classic, base32)
-    re.compile(r"\b[A-Za-z0-9]{84}\b"),  # Azure DevOps PATs (2024 format)
+    ("xox", re.compile(r"\bxox[abposre]-[A-Za-z0-9-]+")),  # Slack bot/user/app-level tokens
+    ("xapp-", re.compile(r"\bxapp-[A-Za-z0-9-]+")),
+    ("ATATT", re.compile(r"\bATATT[A-Za-z0-9_\-=]{16,}")),  # Atlassian API tokens
+    ("_", re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}")),  # GitHub tokens
+    ("", re.compile(r"\b[a-z2-7]{52}\b")),  # Azure DevOps PATs (classic, base32)
+    ("", re.compile(r"\b[A-Za-z0-9]{84}\b")),  # Azure DevOps PATs (2024 format)
 ]
+_KEY_NAMES = ("token", "pat", "password", "passwd", "secret", "api")
 # An Authorization header's whole value: scheme and credential, to the end of line or quote.
 _AUTHORIZATION = re.compile(
     r"(?i)\b((?:proxy-)?authorization\\?['\"]?\s*[:=]\s*\\?['\"]?)([^\r\n'\"\\]+)"
@@ -63,12 +66,19 @@ class Redactor:
         for secret in self._secrets:
             if secret in text:
                 text = text.replace(secret, REDACTED)
-        for shape in _TOKEN_SHAPES:
-            text = shape.sub(REDACTED, text)
-        text = _AUTHORIZATION.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
-        text = _AUTH_SCHEME.sub(_keep_name, text)
-        text = _KEY_VALUE.sub(_keep_name, text)
-        return _URL_USERINFO.sub(lambda m: f"{m.group(1)}{REDACTED}{m.group(3)}", text)
+        for literal, shape in _TOKEN_SHAPES:
+            if literal in text:
+                text = shape.sub(REDACTED, text)
+        lower = text.lower()
+        if "authorization" in lower:
+            text = _AUTHORIZATION.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
+        if "basic" in lower or "bearer" in lower:
+            text = _AUTH_SCHEME.sub(_keep_name, text)
+        if any(name in lower for name in _KEY_NAMES):
+            text = _KEY_VALUE.sub(_keep_name, text)
+        if "@" in text and "://" in text:
+            text = _URL_USERINFO.sub(lambda m: f"{m.group(1)}{REDACTED}{m.group(3)}", text)
+        return text
 
 
 def _keep_name(match: re.Match[str]) -> str:

@@ -23,6 +23,7 @@ _STATUS_STYLE = {
     "running": "cyan",
     "interrupted": "yellow",
     "abandoned": "magenta",  # left running by a process that died (kill -9, OOM)
+    "waiting": "yellow",  # a digest waiting for fresh data
 }
 
 

@@ -92,6 +92,15 @@ class DigestItem:
 
 
 @dataclass(frozen=True, slots=True)
+class StaleSource:
+    """A source whose data is older than the digest accepts: `last_success` is when it last
+    synced successfully (None: never)."""
+
+    name: str
+    last_success: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class Digest:
     """One weekly digest. `period_start`..`taken_at` is the week it covers; `previous_at` is the
     snapshot the deltas compare with. `unaligned_total` counts every unaligned item, while
@@ -108,6 +117,7 @@ class Digest:
     unaligned_total: int = 0
     unmapped: tuple[UnmappedItem, ...] = ()
     previous_at: datetime | None = None
+    stale_sources: tuple[StaleSource, ...] = ()  # sent anyway, past the wait: a banner says so
     aging_limits: Mapping[str, int] = field(default_factory=dict)  # state → max_age_days
     actions_summary: str | None = None  # "3 alerts acknowledged, 2 snoozed this week"
 

@@ -24,6 +24,7 @@ _BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"  # marks, embeddings, ove
 _ZERO_WIDTH = "\u200b-\u200d\u2060\ufeff"  # zero-width space/non-joiner/joiner, word joiner, BOM
 _WHITESPACE_CONTROLS = re.compile(r"[\t\n\r\v\f\x85\u2028\u2029]+")
 _REMOVED = re.compile(f"[\x00-\x1f\x7f-\x9f\ud800-\udfff{_BIDI}{_ZERO_WIDTH}]")
+_DIRTY = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff{_BIDI}{_ZERO_WIDTH}]")
 _HIDDEN = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff{_BIDI}{_ZERO_WIDTH}]")
 
 
@@ -49,4 +50,4 @@ def truncate(text: str, limit: int) -> str:
 
 def is_clean(text: str) -> bool:
     """True when `clean_text` would leave `text` as it is (ignoring length)."""
-    return _REMOVED.search(text) is None and _WHITESPACE_CONTROLS.search(text) is None
+    return _DIRTY.search(text) is None  # every character either pattern of clean_text matches

@@ -20,6 +20,7 @@ from lpmsync.notify.blocks import (
     section,
     split_message,
 )
+from lpmsync.notify.render_banner import stale_banner, stale_fallback
 
 LINES_PER_SECTION = 10
 MAX_HYGIENE_LINES = 500  # beyond this the list is noise; `lpmsync report` has them all
@@ -30,7 +31,11 @@ _TITLE_LIMIT = 120
 def render_digest(digest: Digest, *, charts: bool = True) -> list[RenderedMessage]:
     """The digest as one message, or numbered parts when it exceeds Slack's block limits."""
     title = f"📊 Weekly portfolio digest: {digest.portfolio}"
-    lead: list[Block] = [context([_period(digest)]), fields_section(_headline_cells(digest))]
+    lead: list[Block] = [
+        *stale_banner(digest),  # before any number: they may be partial
+        context([_period(digest)]),
+        fields_section(_headline_cells(digest)),
+    ]
     if digest.actions_summary:  # from the audit trail (lpmsync.domain.audit.audit_summary)
         lead.append(context([escape(digest.actions_summary)]))
     body = [
@@ -48,7 +53,9 @@ def render_digest(digest: Digest, *, charts: bool = True) -> list[RenderedMessag
     if charts:
         body.append([context(["📈 Charts: allocation, WIP and aging are in the thread."])])
     headline = ", ".join(_fallback_part(h) for h in digest.headlines[:4])
-    fallback = escape(f"Weekly portfolio digest: {digest.portfolio} — {headline}")
+    fallback = escape(
+        f"{stale_fallback(digest)}Weekly portfolio digest: {digest.portfolio} — {headline}"
+    )
     return split_message(title, lead, body, fallback)
 
 

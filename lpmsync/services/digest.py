@@ -8,15 +8,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from lpmsync.analysis import analyse
 from lpmsync.analysis.digest import WEEK, AlertCounts, Snapshot, build_digest, digest_metrics
 from lpmsync.domain.alerts import MessageKind, OutgoingMessage
 from lpmsync.domain.audit import audit_summary
-from lpmsync.domain.digest import Digest
+from lpmsync.domain.digest import Digest, StaleSource
+from lpmsync.domain.findings import JsonValue
 from lpmsync.errors import LpmsyncError
 from lpmsync.notify.render_digest import render_digest
 from lpmsync.notify.render_html import preview_html
+from lpmsync.services.digest_freshness import WAITING, Freshness, freshness
+from lpmsync.services.digest_rebuild import rebuild_digest
 from lpmsync.settings import Settings
 from lpmsync.settings.policy import to_policy
 from lpmsync.store import SqlStore
@@ -40,8 +44,64 @@ class DigestPlan:
     week: str
 
 
-def plan_digest(store: SqlStore, settings: Settings, now: datetime) -> DigestPlan:
-    """Read the store and build the digest for the week ending `now`; writes nothing."""
+@dataclass(frozen=True, slots=True)
+class DigestOutcome:
+    """What one digest attempt did: `waiting` for fresh data (nothing enqueued), or `ok`."""
+
+    week: str
+    status: str
+    enqueued: int
+    freshness: Freshness
+    plan: DigestPlan | None = None
+    rebuilt: bool = False
+
+    def stats(self) -> dict[str, JsonValue]:
+        stats: dict[str, JsonValue] = {**self.freshness.stats(self.week)}  # type: ignore[dict-item]
+        if self.plan is not None:
+            stats.update(messages=len(self.plan.messages), enqueued=self.enqueued)
+            stats.update(rebuilt=self.rebuilt)
+        return stats
+
+    def line(self) -> str:
+        if self.status == WAITING:
+            return self.freshness.line(self.week)
+        stale = [source.name for source in self.freshness.stale]
+        warning = f" with a stale-data warning ({', '.join(stale)})" if stale else ""
+        if self.rebuilt:
+            return f"digest {self.week} rebuilt{warning}: {self.enqueued} messages enqueued"
+        if self.enqueued:
+            return f"digest {self.week}{warning}: {self.enqueued} messages enqueued"
+        return f"digest {self.week} was already enqueued this week; not again (--force rebuilds)"
+
+
+def build_digest_now(
+    store: SqlStore, settings: Settings, now: datetime, *, force: bool = False
+) -> DigestOutcome:
+    """This week's digest: wait while a source is stale (until the deadline), else enqueue it
+    (with the stale sources named in a banner). `force` sends now and rebuilds a digest already
+    enqueued this week: edited in place if posted, replaced if still queued."""
+    # This week's waiting attempts share one deadline: keyed by the calendar week of `now`.
+    waiting_week = _iso_week(now, settings.portfolio.timezone)
+    fresh = freshness(store, settings, now, waiting_week)
+    if fresh.wait and not force:
+        return DigestOutcome(waiting_week, WAITING, 0, fresh)
+    plan = plan_digest(store, settings, now, stale=fresh.stale)
+    if force:
+        enqueued = rebuild_digest(store, plan.week, plan.messages, now)
+        store.snapshots.save(now, digest_metrics(plan.digest))
+        return DigestOutcome(plan.week, "ok", enqueued, fresh, plan, rebuilt=True)
+    return DigestOutcome(plan.week, "ok", publish_digest(store, plan, now), fresh, plan)
+
+
+def plan_digest(
+    store: SqlStore,
+    settings: Settings,
+    now: datetime,
+    *,
+    stale: tuple[StaleSource, ...] = (),
+) -> DigestPlan:
+    """Read the store and build the digest for the week ending `now`; writes nothing.
+    `stale` sources are named in a banner at the top."""
     policy = to_policy(settings)
     analysis = analyse(store.items.load(), policy, now, store.items.history())
     counts = AlertCounts(
@@ -63,7 +123,7 @@ def plan_digest(store: SqlStore, settings: Settings, now: datetime) -> DigestPla
         history=history,
     )
     actions = audit_summary(store.audit.since(now - WEEK, now))
-    digest = replace(digest, actions_summary=actions)
+    digest = replace(digest, actions_summary=actions, stale_sources=stale)
     channel = (slack.digest.channel or slack.default_channel) if slack else "(not configured)"
     week = digest.iso_week
     charts = _charts(digest) if with_charts else {}
@@ -88,6 +148,11 @@ def _weekly_snapshots(store: SqlStore, now: datetime, weeks: int = 4) -> list[Sn
         found.append(snapshot)
         before = snapshot[0]
     return found[::-1]
+
+
+def _iso_week(now: datetime, timezone: str) -> str:
+    year, week, _ = now.astimezone(ZoneInfo(timezone)).isocalendar()
+    return f"{year}-W{week:02d}"
 
 
 def _messages(
@@ -127,7 +192,7 @@ def publish_digest(store: SqlStore, plan: DigestPlan, now: datetime) -> int:
     A digest already enqueued this week is left alone (0), even if its number of parts would
     differ now: half of a second digest would only confuse its readers.
     """
-    if store.outbox.find(plan.messages[0].dedup_key) is not None:
+    if store.outbox.with_key_prefix(f"digest:{plan.week}:"):  # as built, or rebuilt
         return 0
     added = store.outbox.enqueue(plan.messages, now)
     store.snapshots.save(now, digest_metrics(plan.digest))

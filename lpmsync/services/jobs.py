@@ -24,6 +24,7 @@ from lpmsync.domain.findings import JsonValue
 from lpmsync.errors import LpmsyncError
 from lpmsync.observability import Metrics
 from lpmsync.services.clock import Clock, utc_now
+from lpmsync.services.digest_freshness import digest_waiting
 from lpmsync.services.jobs_locks import SYNC, JobBusyError, job_lock
 from lpmsync.services.sync import SourceSummary, sync_sources
 from lpmsync.store import SqlStore
@@ -40,7 +41,7 @@ class StepOutcome:
     """What a step after sync (check, send, digest) did: the stats to record with its run."""
 
     stats: Mapping[str, JsonValue]
-    status: str = "ok"  # ok | partial | failed
+    status: str = "ok"  # ok | partial | failed | waiting (a digest waits for fresh data)
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,16 @@ def run_cycle(ctx: JobContext, *, full: bool = False) -> JobResult:
                 return _finish(ctx, CYCLE, "interrupted", failed)
             if not run_step(ctx, step):
                 failed.append(step.name)
+        _retry_waiting_digest(ctx)
         return _finish(ctx, CYCLE, "failed" if failed else "ok", failed)
+
+
+def _retry_waiting_digest(ctx: JobContext) -> None:
+    """A digest waiting for fresh data is tried again after each cycle (it now has this
+    cycle's sync), until it goes out or its deadline passes (then it goes with a banner)."""
+    if not ctx.should_stop() and digest_waiting(ctx.store):
+        log.info("digest: trying again after this cycle's sync")
+        run_digest(ctx)
 
 
 def run_digest(ctx: JobContext, due_at: datetime | None = None) -> JobResult:

@@ -3,7 +3,8 @@
 - check: analyse the store (services.report), then the alert lifecycle enqueues what changed
   (services.notify);
 - send: drain the outbox into Slack (services.send, which records its own run);
-- digest: build the weekly digest and enqueue it (services.digest; once per ISO week).
+- digest: build the weekly digest and enqueue it (services.digest; once per ISO week), or wait
+  while a source is stale (services.digest_freshness: the cycle retries it).
 
 Each feeds the metrics. Without `notify.slack` the analysis still runs (findings are counted)
 and the Slack steps record that there is nowhere to send.
@@ -11,18 +12,22 @@ and the Slack steps record that there is nowhere to send.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import Counter
 
 from lpmsync.observability import Metrics
 from lpmsync.services.clock import Clock
-from lpmsync.services.digest import plan_digest, publish_digest
+from lpmsync.services.digest import build_digest_now
+from lpmsync.services.digest_freshness import WAITING
 from lpmsync.services.jobs import Step, StepOutcome
 from lpmsync.services.notify import notify_findings, routing_policy
 from lpmsync.services.report import build_report
 from lpmsync.services.send import Sender, drain_outbox
 from lpmsync.settings import Settings
 from lpmsync.store import SqlStore
+
+log = logging.getLogger("lpmsync.jobs")
 
 NO_SLACK = "no-slack-configured"  # recorded instead of Slack stats when notify.slack is absent
 
@@ -89,13 +94,11 @@ def digest_step(store: SqlStore, settings: Settings, clock: Clock, metrics: Metr
     def digest() -> StepOutcome:
         if settings.notify.slack is None:
             return StepOutcome({"skipped": NO_SLACK})
-        now = clock()
-        plan = plan_digest(store, settings, now)
-        enqueued = publish_digest(store, plan, now)
+        outcome = build_digest_now(store, settings, clock())
         metrics.outbox_depth.set(store.outbox.depth())
-        return StepOutcome(
-            {"week": plan.week, "messages": len(plan.messages), "enqueued": enqueued}
-        )
+        if outcome.status == WAITING:
+            log.warning("%s", outcome.line())
+        return StepOutcome(outcome.stats(), outcome.status)
 
     return Step("digest", digest)
 

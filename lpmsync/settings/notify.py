@@ -45,6 +45,10 @@ class DigestConfig(StrictModel):
     channel: str | None = None  # default: notify.slack.default_channel
     top_n: int = Field(default=5, ge=1, le=50)
     charts: bool = True
+    # A source whose last successful sync is older than this holds the digest back (default:
+    # twice the interval of schedule.sync); after stale_deadline it goes out with a banner.
+    max_source_age: Duration | None = None
+    stale_deadline: Duration = timedelta(hours=6)
 
 
 class SlackConfig(StrictModel):

@@ -287,6 +287,28 @@ class OutboxRepository:
             entry_id = found.scalar_one_or_none()
             return _entries(conn, [entry_id])[0] if entry_id is not None else None
 
+    def with_key_prefix(self, prefix: str) -> list[OutboxEntry]:
+        """Every row whose dedup key starts with `prefix` (a week's digest), oldest first."""
+        query = select(outbox.c.id).where(outbox.c.dedup_key.startswith(prefix, autoescape=True))
+        with self._engine.connect() as conn:
+            return _entries(conn, list(conn.execute(query.order_by(outbox.c.id)).scalars()))
+
+    def replace_pending(self, entry_ids: Sequence[int], now: datetime, reason: str) -> int:
+        """Withdraw these rows if still waiting and not held by a sender (a rebuilt digest
+        replaces them); returns how many were withdrawn."""
+        if not entry_ids:
+            return 0
+        unclaimed = or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until <= now)
+        with self._engine.begin() as conn:
+            result = conn.execute(
+                update(outbox)
+                .where(outbox.c.id.in_(list(entry_ids)), outbox.c.status == _PENDING, unclaimed)
+                .values(
+                    status=_WITHDRAWN, error_code="replaced", finished_at=now, last_error=reason
+                )
+            )
+        return int(result.rowcount)
+
     def entries(self) -> list[OutboxEntry]:
         """Every row, oldest first (for tests and the demo)."""
         with self._engine.connect() as conn:

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.e2e.test_run_helpers import job_summary, running, sandbox, write_config
+from tests.e2e.cli_helpers import run_cli
+from tests.e2e.test_run_helpers import base_env, job_summary, running, sandbox, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -25,6 +26,8 @@ def a_slot_that_just_passed() -> str:
 def test_a_missed_digest_runs_at_start_and_only_once(tmp_path: Path) -> None:
     with sandbox() as box:
         config = write_config(tmp_path, box, digest=a_slot_that_just_passed())
+        # Fresh data first: a digest waits while a source has not synced recently.
+        assert run_cli("sync", "--config", str(config), env=base_env()).returncode == 0
         with running(config) as service:
             start = service.wait_for_message("lpmsync running")
             digest = service.wait_for(job_summary("digest"))

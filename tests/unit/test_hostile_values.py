@@ -6,6 +6,7 @@ any JSON value in any field (hypothesis), and the text lpmsync keeps is clean an
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -13,10 +14,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lpmsync.connectors.azure_devops.history import TransitionTracker
 from lpmsync.connectors.azure_devops.mapping import map_work_item
 from lpmsync.connectors.jira.mapping import map_issue
 from lpmsync.domain.model import SkippedItem, WorkItem
+from lpmsync.domain.sanitise import RefusedItemError, cleaned_item, sanitise_item
 from lpmsync.domain.text import clean_text, is_clean, truncate
+from tests.integration.test_store_contract import item as store_item
 from tests.unit.test_ado_mapping import config as ado_config
 from tests.unit.test_ado_mapping import raw as ado_raw
 from tests.unit.test_jira_mapping import CONFIG as JIRA_CONFIG
@@ -95,6 +99,7 @@ json_values = st.recursive(
     max_leaves=10,
 )
 
+REVISION_FIELDS = ["System.State", "System.ChangedDate", "Microsoft.VSTS.Common.StateChangeDate"]
 HOSTILE = [
     10**400,  # OverflowError in float()
     float("inf"),  # JSON 1e400
@@ -181,3 +186,79 @@ def test_clean_text_is_clean_bounded_encodable_and_idempotent(text: str, limit: 
     assert len(cleaned) <= limit and is_clean(cleaned)
     cleaned.encode("utf-8")  # no lone surrogate left
     assert clean_text(cleaned, limit) == cleaned
+
+
+@settings(max_examples=200, deadline=None)
+@given(histories=st.lists(json_values, max_size=3), embedded=json_values)
+def test_jira_any_changelog_maps_or_skips(histories: list[Any], embedded: Any) -> None:
+    from_bulk = map_issue(jira_raw(), histories, JIRA_CONFIG)
+    _outcome_of(from_bulk.item or from_bulk.skipped)
+    issue = {**jira_raw(), "changelog": {"histories": [embedded, *histories]}}
+    from_dc = map_issue(issue, None, JIRA_CONFIG)
+    _outcome_of(from_dc.item or from_dc.skipped)
+
+
+@settings(max_examples=200, deadline=None)
+@given(item=st.dictionaries(st.sampled_from(["created", "items", "id"]), json_values))
+def test_jira_any_changelog_entry_maps_or_skips(item: dict[str, Any]) -> None:
+    entry = {"created": "2026-05-02T10:00:00.000+0000", "items": [{"field": "status"}], **item}
+    mapped = map_issue(jira_raw(), [entry], JIRA_CONFIG)
+    _outcome_of(mapped.item or mapped.skipped)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    revisions=st.lists(
+        st.dictionaries(st.sampled_from(["id", "rev", "fields"]), json_values)
+        | st.fixed_dictionaries(
+            {
+                "id": json_values,
+                "rev": json_values,
+                "fields": st.dictionaries(st.sampled_from(REVISION_FIELDS), json_values),
+            }
+        ),
+        max_size=4,
+    )
+)
+def test_ado_any_revision_is_read_or_left_out(revisions: list[dict[str, Any]]) -> None:
+    """Revisions are the mappings of a batch (`parse_revision_batch` drops anything else)."""
+    tracker = TransitionTracker("ado", "System.State", lambda key: True)
+    for change in tracker.feed(revisions):
+        assert change.to_status and change.key
+
+
+names = st.lists(st.sampled_from(["cx", " cx", "", "a\u200b", "x" * 300]), max_size=3).map(tuple)
+maybe_text = st.none() | st.sampled_from(["", "ok", " pad ", "t\x00", "y" * 1_200])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    title=st.text(st.characters(codec=None), max_size=600),
+    status=st.sampled_from(["Active", "s" * 300, "In\tProgress", "\u202eRTL"]),
+    labels=names,
+    components=names,
+    owner=maybe_text,
+    area_path=maybe_text,
+    estimate=st.none() | st.floats(allow_nan=True, allow_infinity=True),
+)
+def test_the_fast_path_agrees_with_cleaning_every_field(  # noqa: PLR0917 (one per field)
+    title: str,
+    status: str,
+    labels: tuple[str, ...],
+    components: tuple[str, ...],
+    owner: str | None,
+    area_path: str | None,
+    estimate: float | None,
+) -> None:
+    item = store_item("PORT-1")
+    hostile = dataclasses.replace(
+        item, title=title, status=status, labels=labels, components=components,
+        owner=owner, area_path=area_path, estimate=estimate,
+    )  # fmt: skip
+    try:
+        expected = cleaned_item(hostile)
+    except RefusedItemError:
+        with pytest.raises(RefusedItemError):
+            sanitise_item(hostile)
+        return
+    assert sanitise_item(hostile) == expected

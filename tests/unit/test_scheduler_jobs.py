@@ -191,3 +191,20 @@ def test_a_failed_digest_is_retried_at_the_next_run(store: SqlStore) -> None:
     assert digest is not None and digest.error == "db gone"
     ctx.digest = recorder.step("digest")
     assert run_digest(ctx, T0).status == "ok"
+
+
+def test_a_digest_waiting_for_fresh_data_is_retried_after_each_cycle(store: SqlStore) -> None:
+    recorder = Recorder()
+    waiting = context(store, recorder, digest=recorder.step("digest", status="waiting"))
+    assert run_digest(waiting).status == "ok"
+    assert recorder.calls == ["digest", "send"]
+    latest = store.runs.latest("digest")
+    assert latest is not None and latest.status == "waiting"
+
+    run_cycle(waiting)  # still waiting: tried again after the cycle
+    assert recorder.calls == ["digest", "send", "check", "send", "digest", "send"]
+
+    sent = context(store, recorder, digest=recorder.step("digest"), clock=waiting.clock)
+    run_cycle(sent)  # it went out this time
+    run_cycle(sent)  # nothing waits any more
+    assert recorder.calls[6:] == ["check", "send", "digest", "send", "check", "send"]
