@@ -209,7 +209,8 @@ class OutboxRepository:
     def withdraw(self, fingerprints: Collection[str], now: datetime) -> int:
         """Withdraw waiting announcements (top-level posts) whose every alert is among the
         resolved `fingerprints`, e.g. held by quiet hours: announcing them afterwards would only
-        alarm people about something already over. A row a sender holds is left to finish."""
+        alarm people about something already over. A row a sender holds, or whose earlier
+        attempt may have reached Slack, is left to the sender."""
         resolved = set(fingerprints)
         if not resolved:
             return 0
@@ -220,6 +221,9 @@ class OutboxRepository:
             outbox.c.target_ts.is_(None),
             outbox.c.parent_key.is_(None),
             unclaimed,
+            # An earlier attempt may have posted it: the sender looks it up and records it
+            # (the next check then corrects it) rather than losing its link to the alerts.
+            outbox.c.attempt_started_at.is_(None),
         )
         with self._engine.begin() as conn:
             rows = conn.execute(select(outbox.c.id, outbox.c.alert_fingerprints).where(waiting))
