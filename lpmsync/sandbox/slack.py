@@ -18,14 +18,7 @@ from dataclasses import replace
 from typing import Any
 
 from lpmsync.sandbox.http import Request, Response, Router
-from lpmsync.sandbox.slack_blocks import (
-    MAX_BLOCKS_TEXT,
-    MAX_MESSAGE_TEXT,
-    BlocksFormatError,
-    block_errors,
-    blocks_text_length,
-    parse_blocks,
-)
+from lpmsync.sandbox.slack_blocks import message_content
 from lpmsync.sandbox.slack_files import FileMethods
 from lpmsync.sandbox.slack_history import HistoryMethods, parse_metadata
 from lpmsync.sandbox.slack_records import (
@@ -210,7 +203,7 @@ class SlackWorkspace:
         return {**TEAM, **BOT, "is_enterprise_install": False}
 
     def _post_message(self, params: dict[str, Any]) -> dict[str, Any]:
-        text, blocks = _content(params, require=True)
+        text, blocks = message_content(params, require=True)
         thread_ts = params.get("thread_ts") or None
         metadata = parse_metadata(params.get("metadata"))
         with self._lock:
@@ -225,7 +218,7 @@ class SlackWorkspace:
         return {"channel": channel.id, "ts": ts, "message": body}
 
     def _update(self, params: dict[str, Any]) -> dict[str, Any]:
-        text, blocks = _content(params, require=False)
+        text, blocks = message_content(params, require=False)
         ts = str(params.get("ts") or "")
         with self._lock:
             channel = self._member_channel(str(params.get("channel") or ""), by_id_only=True)
@@ -302,23 +295,3 @@ def _channels(given: Mapping[str, str] | Iterable[SlackChannel] | None) -> list[
     if isinstance(given, Mapping):
         return [SlackChannel(channel_id, name) for channel_id, name in given.items()]
     return list(given)
-
-
-def _content(params: dict[str, Any], *, require: bool) -> tuple[str, list[dict[str, Any]] | None]:
-    """The message's text and blocks, checked against Slack's limits."""
-    try:
-        blocks = parse_blocks(params.get("blocks"))
-    except BlocksFormatError:
-        raise SlackError("invalid_blocks_format") from None
-    text = str(params.get("text") or "")
-    if require and not text and not blocks:
-        raise SlackError("no_text")
-    if len(text) > MAX_MESSAGE_TEXT:
-        raise SlackError("msg_too_long")
-    if blocks:
-        errors = block_errors(blocks)
-        if errors:
-            raise SlackError("invalid_blocks", errors=errors)
-        if blocks_text_length(blocks) > MAX_BLOCKS_TEXT:
-            raise SlackError("msg_blocks_too_long")
-    return text, blocks

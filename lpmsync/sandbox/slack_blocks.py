@@ -10,6 +10,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from lpmsync.sandbox.slack_records import SlackError
+
 MAX_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
 MAX_SECTION_FIELDS = 10
@@ -156,3 +158,25 @@ def blocks_text_length(value: Any) -> int:
     if isinstance(value, list):
         return sum(blocks_text_length(v) for v in value)
     return 0
+
+
+def message_content(
+    params: dict[str, Any], *, require: bool
+) -> tuple[str, list[dict[str, Any]] | None]:
+    """The message's text and blocks, checked against Slack's limits."""
+    try:
+        blocks = parse_blocks(params.get("blocks"))
+    except BlocksFormatError:
+        raise SlackError("invalid_blocks_format") from None
+    text = str(params.get("text") or "")
+    if require and not text and not blocks:
+        raise SlackError("no_text")
+    if len(text) > MAX_MESSAGE_TEXT:
+        raise SlackError("msg_too_long")
+    if blocks:
+        errors = block_errors(blocks)
+        if errors:
+            raise SlackError("invalid_blocks", errors=errors)
+        if blocks_text_length(blocks) > MAX_BLOCKS_TEXT:
+            raise SlackError("msg_blocks_too_long")
+    return text, blocks

@@ -15,13 +15,13 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, exists, func, or_, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy import Engine, and_, func, or_, select, update
 
 from lpmsync.domain.alerts import MessageKind, OutgoingMessage
 from lpmsync.errors import StoreError
 from lpmsync.store.alerts import record_message
 from lpmsync.store.items import _insert_for
+from lpmsync.store.outbox_queries import due_ids, entries_by_id, fail_descendants
 from lpmsync.store.outbox_rows import (
     OutboxEntry,
     OutboxStatus,
@@ -74,12 +74,12 @@ class OutboxRepository:
         with self._engine.begin() as conn:
             statement = (
                 update(outbox)
-                .where(outbox.c.id.in_(_due_ids(conn, now, limit)))
+                .where(outbox.c.id.in_(due_ids(conn, now, limit)))
                 .values(claimed_by=worker, claimed_until=now + lease)
                 .returning(outbox.c.id)
             )
             ids = sorted(conn.execute(statement).scalars())
-            return _entries(conn, ids)
+            return entries_by_id(conn, ids)
 
     def release(self, entry_ids: Sequence[int]) -> None:
         """Give back leased rows that were not attempted (the run stopped early)."""
@@ -204,12 +204,13 @@ class OutboxRepository:
                     **_RELEASED,
                 )
             )
-            _fail_descendants(conn, entry_id, now)
+            fail_descendants(conn, entry_id, now)
 
     def withdraw(self, fingerprints: Collection[str], now: datetime) -> int:
         """Withdraw waiting announcements (top-level posts) whose every alert is among the
         resolved `fingerprints`, e.g. held by quiet hours: announcing them afterwards would only
-        alarm people about something already over. A row a sender holds is left to finish."""
+        alarm people about something already over. A row a sender holds, or whose earlier
+        attempt may have reached Slack, is left to the sender."""
         resolved = set(fingerprints)
         if not resolved:
             return 0
@@ -220,6 +221,9 @@ class OutboxRepository:
             outbox.c.target_ts.is_(None),
             outbox.c.parent_key.is_(None),
             unclaimed,
+            # An earlier attempt may have posted it: the sender looks it up and records it
+            # (the next check then corrects it) rather than losing its link to the alerts.
+            outbox.c.attempt_started_at.is_(None),
         )
         with self._engine.begin() as conn:
             rows = conn.execute(select(outbox.c.id, outbox.c.alert_fingerprints).where(waiting))
@@ -285,7 +289,7 @@ class OutboxRepository:
         with self._engine.connect() as conn:
             found = conn.execute(select(outbox.c.id).where(outbox.c.dedup_key == dedup_key))
             entry_id = found.scalar_one_or_none()
-            return _entries(conn, [entry_id])[0] if entry_id is not None else None
+            return entries_by_id(conn, [entry_id])[0] if entry_id is not None else None
 
     def with_key_prefix(self, prefix: str) -> list[OutboxEntry]:
         """Every row whose dedup key starts with `prefix` (a week's digest), oldest first."""
@@ -313,72 +317,4 @@ class OutboxRepository:
         """Every row, oldest first (for tests and the demo)."""
         with self._engine.connect() as conn:
             ids = list(conn.execute(select(outbox.c.id).order_by(outbox.c.id)).scalars())
-            return _entries(conn, ids)
-
-
-def _due_ids(conn: Connection, now: datetime, limit: int) -> Any:
-    candidate = outbox.alias("candidate")
-    parent = outbox.alias("parent")
-    parent_sent = exists().where(
-        parent.c.dedup_key == candidate.c.parent_key, parent.c.status == _SENT
-    )
-    query = (
-        select(candidate.c.id)
-        .where(
-            candidate.c.status == _PENDING,
-            candidate.c.next_attempt_at <= now,
-            or_(candidate.c.not_before.is_(None), candidate.c.not_before <= now),
-            or_(candidate.c.claimed_until.is_(None), candidate.c.claimed_until <= now),
-            or_(candidate.c.parent_key.is_(None), parent_sent),
-        )
-        .order_by(candidate.c.id)
-        .limit(limit)
-    )
-    if conn.dialect.name == "postgresql":
-        # Rows another replica is claiming right now are skipped, not waited for.
-        query = query.with_for_update(skip_locked=True, of=candidate)
-    return query.scalar_subquery()
-
-
-def _entries(conn: Connection, ids: Sequence[int]) -> list[OutboxEntry]:
-    if not ids:
-        return []
-    parent = outbox.alias("parent")
-    query = (
-        select(outbox, parent.c.sent_channel.label("p_channel"), parent.c.sent_ts.label("p_ts"))
-        .select_from(
-            outbox.outerjoin(
-                parent, and_(parent.c.dedup_key == outbox.c.parent_key, parent.c.status == _SENT)
-            )
-        )
-        .where(outbox.c.id.in_(list(ids)))
-        .order_by(outbox.c.id)
-    )
-    return [row_entry(row, (row.p_channel, row.p_ts)) for row in conn.execute(query)]
-
-
-def _fail_descendants(conn: Connection, entry_id: int, now: datetime) -> None:
-    """Fail the pending messages that wait for `entry_id` (and theirs): they can never be sent."""
-    failed_keys = list(conn.execute(select(outbox.c.dedup_key).where(outbox.c.id == entry_id)))
-    keys = [row.dedup_key for row in failed_keys]
-    while keys:
-        children = list(
-            conn.execute(
-                select(outbox.c.id, outbox.c.dedup_key, outbox.c.parent_key).where(
-                    outbox.c.parent_key.in_(keys), outbox.c.status == _PENDING
-                )
-            )
-        )
-        for child in children:
-            conn.execute(
-                update(outbox)
-                .where(outbox.c.id == child.id)
-                .values(
-                    status=_FAILED,
-                    error_code="parent_failed",
-                    last_error=f"its parent message {child.parent_key} was not sent",
-                    finished_at=now,
-                    **_RELEASED,
-                )
-            )
-        keys = [child.dedup_key for child in children]
+            return entries_by_id(conn, ids)

@@ -44,8 +44,8 @@ def assert_each_alert_posted_once(box: Sandbox, store: SqlStore) -> None:
     top_level = box.workspace.top_level()
     assert sorted(m.ts for m in top_level) == sorted(e.sent_ts for e in posts)  # type: ignore[type-var]
     assert box.slack.log.counts()["POST chat.postMessage"] >= len(posts)
-    delivered = [r for r in box.slack.log.entries if r.endpoint == "POST chat.postMessage"]
-    assert sum(r.status == 200 for r in delivered) == len(posts)  # none twice, none lost
+    # none twice, none lost (a group Slack refused as too long is posted in parts: more rows)
+    assert len(box.workspace.messages()) == len(posts)
 
 
 def test_a_kill_during_a_sync_keeps_whole_pages_and_a_restart_completes(tmp_path: Path) -> None:

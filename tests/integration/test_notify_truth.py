@@ -129,3 +129,24 @@ def test_a_normal_resolution_is_not_corrected_twice(
     assert store.alerts.corrections_due() == []
     clock.now = T0 + timedelta(hours=1)
     assert_corrected_once(store, slack, policy, clock)
+
+
+def test_an_announcement_that_may_be_in_slack_is_not_withdrawn_but_found_and_corrected(
+    store: SqlStore, slack: Slack, policy: RoutingPolicy
+) -> None:
+    clock = FakeClock()
+    notify_findings(store, [unaligned("P-1"), unaligned("P-2")], policy, clock())
+    [held] = store.outbox.claim(clock(), worker="killed-sender")
+    store.outbox.start_attempt(held.id, clock())
+    slack.sender().send(held.message)  # Slack posted it; the sender died before recording it
+    clock.sleep(15 * 60)  # its lease is long gone
+    notify_findings(store, [], policy, clock())  # both alerts resolve
+    assert store.outbox.depth() == 1  # not withdrawn: it may be in Slack (it is)
+    summary = drain_outbox(store, slack.sender(), clock)
+    assert (summary.sent, summary.adopted) == (0, 1)
+    clock.sleep(15 * 60)
+    assert notify_findings(store, [], policy, clock()).enqueued == 2
+    drain_outbox(store, slack.sender(), clock)
+    [announcement] = slack.workspace.top_level()
+    assert announcement.edits == 1 and "2 of 2 resolved" in announcement.text
+    assert len(slack.workspace.replies(announcement.channel, announcement.ts)) == 1
