@@ -9,7 +9,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from lpmsync.bootstrap import build_connectors, open_configured_store
-from lpmsync.cli.common import ConfigOption, console, load
+from lpmsync.cli.common import ConfigOption, console, load, show
 from lpmsync.domain.sync import PageOutcome, SyncPage
 from lpmsync.services.clock import utc_now
 from lpmsync.services.sync import SourceSummary, sync_sources
@@ -36,7 +36,7 @@ def sync(
         for connector in connectors:
             connector.close()
         store.close()
-    console.print(summary_table(summaries))
+    show(summary_table(summaries))
     if any(s.status == "failed" for s in summaries):
         raise typer.Exit(1)
 
