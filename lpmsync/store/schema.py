@@ -177,3 +177,14 @@ snapshots = Table(
     Column("metrics", JSON, nullable=False),
     UniqueConstraint("taken_at", name="uq_snapshots_taken_at"),
 )
+
+# --- skipped items (migration 0007) ---
+
+skipped_items = Table(
+    "skipped_items",
+    metadata,
+    Column("source", String(100), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("seen_at", UtcDateTime, nullable=False),
+)
