@@ -81,8 +81,9 @@ def report(  # noqa: PLR0917 (typer passes one argument per documented option)
         err_console.print(f"[bold yellow]note:[/] {NEVER_SYNCED}", highlight=False)
     names = Names(themes={t.key: t.name for t in settings.themes})
     if output == "json":
-        document = result.as_json()
-        document["findings"] = [finding_to_json(f) for f in findings]
+        document = result.as_json()  # its findings keep the documented order (rule, fingerprint)
+        kept = [f for f in result.analysis.findings if wanted.keeps(f)]
+        document["findings"] = [finding_to_json(f) for f in kept]
         typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
     elif output == "csv":
         typer.echo(findings_csv(findings, names), nl=False)
