@@ -27,7 +27,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy lpmsync
 
 contracts: $(STAMP)
-	$(BIN)/lint-imports
+	$(BIN)/lint-imports --no-logo
 
 unit: $(STAMP)
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)

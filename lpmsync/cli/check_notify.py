@@ -15,7 +15,12 @@ from lpmsync.cli.slack_view import render_message
 from lpmsync.domain.alerts import MessageKind, OutgoingMessage
 from lpmsync.domain.findings import Finding
 from lpmsync.services.clock import utc_now
-from lpmsync.services.notify import NotifyOutcome, notify_findings, routing_policy
+from lpmsync.services.notify import (
+    NotifyOutcome,
+    notify_findings,
+    people_lookup,
+    routing_policy,
+)
 from lpmsync.services.send import drain_outbox
 from lpmsync.settings import Settings
 
@@ -37,7 +42,7 @@ def notify_check(
             return
         # Recorded like the scheduler's check step, so `lpmsync status` shows CronJob runs too.
         run_id = store.runs.start("check", None, now)
-        outcome = notify_findings(store, findings, policy, now)
+        outcome = notify_findings(store, findings, policy, now, people=people_lookup(settings))
         stats = {
             "findings": len(findings),
             "firing": outcome.firing,
