@@ -9,6 +9,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import datetime, timedelta
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -18,7 +19,7 @@ from lpmsync.errors import ConfigError, LpmsyncError
 from lpmsync.logs import configure_from_settings
 from lpmsync.observability import Metrics, Readiness
 from lpmsync.observability_http import HealthServer
-from lpmsync.scheduler import ScheduleSpec, build_scheduler, serve
+from lpmsync.scheduler import CYCLE_JOB_ID, ScheduleSpec, Service, build_scheduler, serve
 from lpmsync.services import jobs_status
 from lpmsync.services.clock import utc_now
 from lpmsync.services.jobs import JobContext, JobResult, run_cycle, run_digest
@@ -37,8 +38,15 @@ log = logging.getLogger("lpmsync.run")
 
 def run(
     config: ConfigOption = None,
+    initial_sync: Annotated[
+        bool,
+        typer.Option(
+            "--initial-sync/--no-initial-sync",
+            help="Run sync → check → send once at start (default), or wait for the schedule.",
+        ),
+    ] = True,
     sync_now: Annotated[
-        bool, typer.Option("--sync-now", help="Run sync → check → send once at start.")
+        bool, typer.Option("--sync-now", hidden=True, help="The default now; kept for scripts.")
     ] = False,
     sync_every: Annotated[
         str | None,
@@ -65,11 +73,11 @@ def run(
         refresh_store_gauges(store, ctx.metrics)
         if settings.health.enabled:
             resources.callback(_health_server(settings, store, ctx).stop)
-        spec = _schedule(settings, store, sync_now=sync_now, sync_every=every)
+        spec = _schedule(settings, store, sync_now=initial_sync or sync_now, sync_every=every)
         service = build_scheduler(
             spec, _guarded(lambda: run_cycle(ctx)), _guarded(lambda: _digest(settings, ctx))
         )
-        serve(service, ctx.stop, on_start=lambda: _log_start(settings, store, spec))
+        serve(service, ctx.stop, on_start=lambda: _log_start(settings, store, spec, service))
     log.info("lpmsync stopped")
 
 
@@ -174,7 +182,7 @@ def _failed(result: JobResult) -> str:
     return f" ({', '.join(result.failed_steps)} failed)" if result.failed_steps else ""
 
 
-def _log_start(settings: Settings, store: SqlStore, spec: ScheduleSpec) -> None:
+def _log_start(settings: Settings, store: SqlStore, spec: ScheduleSpec, service: Service) -> None:
     sync = f"every {spec.sync_every}" if spec.sync_every else repr(spec.sync_cron)
     log.info(
         "lpmsync running: %d sources, %s store, sync %s, digest %r (%s)%s",
@@ -185,3 +193,18 @@ def _log_start(settings: Settings, store: SqlStore, spec: ScheduleSpec) -> None:
         spec.timezone,
         f"; catching up the digest due at {spec.digest_catch_up}" if spec.digest_catch_up else "",
     )
+    log.info("next runs: %s", _next_runs(service, spec))
+
+
+def _next_runs(service: Service, spec: ScheduleSpec) -> str:
+    """`sync → check → send now (initial sync), then 2026-12-01 09:30 CET; weekly digest
+    2026-12-07 09:00 CET`: so a silent service says what it waits for."""
+    zone = ZoneInfo(spec.timezone)
+    now = datetime.now(zone)
+    parts = []
+    for job in service.scheduler.get_jobs():
+        upcoming = job.trigger.get_next_fire_time(None, now)
+        when = f"{upcoming:%Y-%m-%d %H:%M %Z}" if upcoming else "never"
+        first = job.id == CYCLE_JOB_ID and spec.sync_now
+        parts.append(f"{job.name} {'now (initial sync), then ' if first else ''}{when}")
+    return "; ".join(parts)
