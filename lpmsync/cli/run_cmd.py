@@ -59,8 +59,9 @@ def run(
 ) -> None:
     """Run the service: sync → check → send on schedule, the weekly digest, health and metrics.
 
-    Stops cleanly on SIGTERM or SIGINT (exit 0). One service per SQLite file; with PostgreSQL,
-    any number of replicas (each job runs once, under a lock).
+    Stops cleanly on SIGTERM or SIGINT (exit 0).
+
+    One service per SQLite file; any number of replicas with PostgreSQL (each job runs once).
     """
     settings = load(config)
     configure_from_settings(settings.logging.format, settings.logging.level)
