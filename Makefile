@@ -59,7 +59,7 @@ typecheck: $(DEV)
 	$(BIN)/mypy lpmsync
 
 contracts: $(DEV)
-	$(BIN)/lint-imports
+	$(BIN)/lint-imports --no-logo
 
 unit: $(DEV)
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)

@@ -17,7 +17,12 @@ from lpmsync.domain.findings import Finding
 from lpmsync.domain.routing import RoutingPolicy
 from lpmsync.services.clock import utc_now
 from lpmsync.services.jobs_locks import CHECK, SEND, job_lock
-from lpmsync.services.notify import NotifyOutcome, notify_findings, routing_policy
+from lpmsync.services.notify import (
+    NotifyOutcome,
+    notify_findings,
+    people_lookup,
+    routing_policy,
+)
 from lpmsync.services.send import drain_outbox
 from lpmsync.settings import Settings
 from lpmsync.store import SqlStore
@@ -41,7 +46,7 @@ def notify_check(
         with stop_on_signals() as stop:
             # The check lock: two checks interleaving could lose an alert's message link.
             with job_lock(store, CHECK, utc_now):
-                _notify(store, findings, policy, now)
+                _notify(store, findings, policy, now, people_lookup(settings))
             with job_lock(store, SEND, utc_now):
                 sent = drain_outbox(
                     store,
@@ -59,11 +64,15 @@ def notify_check(
 
 
 def _notify(
-    store: SqlStore, findings: Sequence[Finding], policy: RoutingPolicy, now: datetime
+    store: SqlStore,
+    findings: Sequence[Finding],
+    policy: RoutingPolicy,
+    now: datetime,
+    people: SlackPeople | None,
 ) -> None:
     # Recorded like the scheduler's check step, so `lpmsync status` shows CronJob runs too.
     run_id = store.runs.start("check", None, now)
-    outcome = notify_findings(store, findings, policy, now)
+    outcome = notify_findings(store, findings, policy, now, people=people)
     stats = {
         "findings": len(findings),
         "firing": outcome.firing,

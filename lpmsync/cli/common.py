@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Annotated, Any, TextIO
 from urllib.parse import unquote, urlsplit
 
 import typer
-from rich.console import Console
+from rich.console import Console, Group, RenderableType
 from rich.markup import escape
+from rich.table import Table
 
 from lpmsync.errors import ConfigError, LpmsyncError
 from lpmsync.logs import register_secret_env_vars
@@ -37,6 +38,33 @@ ConfigOption = Annotated[
 
 console = Console()
 err_console = Console(stderr=True)
+PLAIN_WIDTH = 4000  # wide enough for any row: without a terminal nothing is cut
+
+
+def show(renderable: RenderableType) -> None:
+    """Print tables as Rich draws them on a terminal; elsewhere (CronJob and container logs,
+    pipes) without box drawing and at their natural width, so no cell is cut to `chang…`."""
+    if console.is_terminal:
+        console.print(renderable)
+        return
+    for table in _tables(renderable):
+        table.box = None
+        table.show_edge = False
+        table.pad_edge = False
+    width = console.width
+    console.width = PLAIN_WIDTH  # print() would cap its `width=` at the console's own
+    try:
+        console.print(renderable, highlight=False)
+    finally:
+        console.width = width
+
+
+def _tables(renderable: RenderableType) -> list[Table]:
+    if isinstance(renderable, Table):
+        return [renderable]
+    if isinstance(renderable, Group):
+        return [t for part in renderable.renderables for t in _tables(part)]
+    return []
 
 
 def load(config: Path | None, *, check_secrets: bool = True) -> Settings:

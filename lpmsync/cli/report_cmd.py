@@ -3,32 +3,23 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Sequence
 from typing import Annotated, Literal
 
 import typer
-from rich.console import Group, RenderableType
-from rich.markup import escape as markup_escape
-from rich.table import Table
-from rich.text import Text
 
 from lpmsync.bootstrap import open_configured_store
-from lpmsync.cli.common import ConfigOption, console, load
+from lpmsync.cli.common import ConfigOption, console, err_console, load, show
+from lpmsync.cli.report_filter import FindingFilter, findings_csv
 from lpmsync.cli.report_flow import render_flow
-from lpmsync.domain.findings import Finding
-from lpmsync.domain.report import Analysis
-from lpmsync.domain.text import display_text
+from lpmsync.cli.report_view import NEVER_SYNCED, findings_table, render
+from lpmsync.domain.findings import Finding, Severity, finding_to_json
+from lpmsync.notify.wording import Names
 from lpmsync.services.clock import utc_now
 from lpmsync.services.report import Report, build_report, unknown_rule
 from lpmsync.settings import Settings
-
-_SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
-
-
-def escape(text: str) -> str:
-    """Tracker text for a table cell: no Rich markup, no invisible or direction-changing
-    characters (a right-to-left override would make the row lie)."""
-    return markup_escape(display_text(text))
+from lpmsync.settings.checks import unknown
 
 
 def _rule_ids(values: list[str] | None) -> list[str] | None:
@@ -37,6 +28,10 @@ def _rule_ids(values: list[str] | None) -> list[str] | None:
         if problem is not None:
             raise typer.BadParameter(problem)
     return values
+
+
+def _many(flag: str, help_text: str) -> object:
+    return typer.Option(flag, help=help_text + " (repeatable).", show_default=False)
 
 
 RuleOption = Annotated[
@@ -49,159 +44,119 @@ RuleOption = Annotated[
         show_default=False,
     ),
 ]
+SeverityOption = Annotated[list[Severity] | None, _many("--severity", "Only this severity")]
+ThemeOption = Annotated[list[str] | None, _many("--theme", "Only this theme key")]
+SourceOption = Annotated[list[str] | None, _many("--source", "Only items of this source")]
+OwnerOption = Annotated[list[str] | None, _many("--owner", "Only items of this owner")]
+StateOption = Annotated[list[str] | None, _many("--state", "Only findings in this state")]
 
 
-def report(
+def report(  # noqa: PLR0917 (typer passes one argument per documented option)
     config: ConfigOption = None,
     output: Annotated[
-        Literal["table", "json"],
-        typer.Option("--format", "-f", help="table (default) or json (docs/report.md)."),
+        Literal["table", "json", "csv"],
+        typer.Option("--format", "-f", help="table (default), json (docs/report.md) or csv."),
     ] = "table",
     rule: RuleOption = None,
+    severity: SeverityOption = None,
+    theme: ThemeOption = None,
+    source: SourceOption = None,
+    owner: OwnerOption = None,
+    state: StateOption = None,
     flow: Annotated[
         bool,
         typer.Option("--flow", help="Flow metrics and forecasts (with json: the flow section)."),
     ] = False,
 ) -> None:
-    """Print the current findings and aggregates: allocation, WIP, oldest and unmapped items."""
-    result = _report(load(config, check_secrets=False), rule)
+    """Print the current findings, most severe first, and the aggregates: allocation, WIP,
+    oldest and unmapped items. Filters narrow the findings; the aggregates stay whole."""
+    settings = load(config, check_secrets=False)
+    wanted = FindingFilter(
+        rules=rule,
+        severities=[s.value for s in severity] if severity else None,
+        themes=_known("--theme", "theme", theme, [t.key for t in settings.themes]),
+        sources=_known("--source", "source", source, [s.name for s in settings.sources]),
+        owners=[name.lower() for name in owner] if owner else None,
+        states=_known("--state", "state", state, settings.portfolio.state_names),
+    )
+    result = _report(settings)
+    findings = wanted.apply(result.analysis.findings)
+    if result.analysis.items_count == 0:
+        err_console.print(f"[bold yellow]note:[/] {NEVER_SYNCED}", highlight=False)
+    names = Names(themes={t.key: t.name for t in settings.themes})
     if flow:  # the flow view (lpmsync/cli/report_flow.py)
-        flow_json = result.as_json()["flow"]
-        if output == "json":
-            typer.echo(json.dumps({"flow": flow_json}, indent=2, ensure_ascii=False))
-        else:
-            console.print(render_flow(result.analysis.flow, result.generated_at))
+        _flow(result, output)
     elif output == "json":
-        typer.echo(json.dumps(result.as_json(), indent=2, ensure_ascii=False))
+        document = result.as_json()  # its findings keep the documented order (rule, fingerprint)
+        kept = [f for f in result.analysis.findings if wanted.keeps(f)]
+        document["findings"] = [finding_to_json(f) for f in kept]
+        typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
+    elif output == "csv":
+        typer.echo(findings_csv(findings, names), nl=False)
     else:
-        console.print(render(result))
+        show(render(result, findings, names, sources=len(settings.sources) > 1))
+
+
+def _flow(result: Report, output: str) -> None:
+    if output == "json":
+        flow_json = result.as_json()["flow"]
+        typer.echo(json.dumps({"flow": flow_json}, indent=2, ensure_ascii=False))
+    else:
+        console.print(render_flow(result.analysis.flow, result.generated_at))
 
 
 def check(
     config: ConfigOption = None,
     dry_run: Annotated[
         bool,
-        typer.Option("--dry-run", help="Print the findings and what would be sent; write nothing."),
+        typer.Option("--dry-run", help="Show what would be sent to Slack; write nothing."),
+    ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Also list every finding.")
     ] = False,
 ) -> None:
-    """Evaluate the rules, print the findings and alert Slack (--dry-run: show, send nothing).
+    """Evaluate the rules, print a summary and alert Slack (--dry-run: show, send nothing).
 
     Alerts go through the lifecycle (fire, repeat after repeat_interval, resolve) and the outbox.
     """
     from lpmsync.cli.check_notify import notify_check  # noqa: PLC0415 (Slack: start-up of report)
 
     settings = load(config, check_secrets=False)
-    result = _report(settings, None)
-    console.print(_findings(result.analysis.findings))
-    console.print(f"{len(result.analysis.findings)} findings", highlight=False)
+    result = _report(settings)
+    findings = FindingFilter().apply(result.analysis.findings)
+    if result.analysis.items_count == 0:
+        err_console.print(f"[bold yellow]note:[/] {NEVER_SYNCED}", highlight=False)
+    if verbose:
+        names = Names(themes={t.key: t.name for t in settings.themes})
+        show(findings_table(findings, names, sources=len(settings.sources) > 1))
+    console.print(summary_line(findings), highlight=False, soft_wrap=True)
     notify_check(settings, result.analysis.findings, result.generated_at, dry_run=dry_run)
 
 
-def _report(settings: Settings, rules: list[str] | None) -> Report:
+def summary_line(findings: Sequence[Finding]) -> str:
+    """`44 findings: 5 critical, 35 warning, 4 info · wip-breach 1, premature-start 4, …`."""
+    if not findings:
+        return "0 findings"
+    severities = Counter(f.severity.value for f in findings)
+    by_severity = ", ".join(
+        f"{severities[s.value]} {s.value}" for s in reversed(Severity) if severities[s.value]
+    )
+    rules = ", ".join(
+        f"{rule} {count}" for rule, count in Counter(f.rule for f in findings).items()
+    )
+    return f"{len(findings)} findings: {by_severity} · {rules} (-v lists them)"
+
+
+def _known(flag: str, what: str, values: list[str] | None, choices: list[str]) -> list[str] | None:
+    for value in values or []:
+        if choices and value not in choices:
+            raise typer.BadParameter(unknown(flag, what, value, choices).partition(": ")[2])
+    return values
+
+
+def _report(settings: Settings) -> Report:
     store = open_configured_store(settings)
     try:
-        result = build_report(settings, store.items, utc_now)
+        return build_report(settings, store.items, utc_now)
     finally:
         store.close()
-    return result.only(rules) if rules else result
-
-
-def render(result: Report) -> RenderableType:
-    """The report as Rich tables. Tracker text is escaped: a title never becomes markup."""
-    analysis = result.analysis
-    parts: list[RenderableType] = [
-        _summary(result),
-        _findings(analysis.findings),
-        _allocation(analysis),
-        _wip(analysis),
-        _oldest(analysis),
-    ]
-    if analysis.unmapped:
-        parts.append(_unmapped(analysis))
-    return Group(*parts)
-
-
-def _summary(result: Report) -> Text:
-    analysis = result.analysis
-    return Text(
-        f"{result.policy.name} — {analysis.items_count} items, {analysis.active_count} active, "
-        f"alignment {analysis.alignment_rate:.0%}, {len(analysis.findings)} findings "
-        f"(as of {result.generated_at:%Y-%m-%d %H:%M} UTC)"
-    )
-
-
-def _findings(findings: Iterable[Finding]) -> Table:
-    table = Table(title="findings", title_justify="left")
-    for column in ("severity", "rule", "where", "message"):
-        table.add_column(column)
-    for finding in findings:
-        style = _SEVERITY_STYLE.get(finding.severity.value, "")
-        table.add_row(
-            Text(finding.severity.value, style=style),
-            finding.rule,
-            escape(_where(finding)),
-            escape(finding.message),
-        )
-    return table
-
-
-def _where(finding: Finding) -> str:
-    if finding.subject is not None:
-        return f"{finding.subject.source}:{finding.subject.key}"
-    scope = finding.scope
-    level = scope.level.value if scope.level is not None else None
-    return " / ".join(
-        part for part in (scope.theme, scope.state, level, scope.value_stream) if part
-    )
-
-
-def _allocation(analysis: Analysis) -> Table:
-    table = Table(title="allocation (share of active work)", title_justify="left")
-    for column in ("theme", "name", "target", "actual", "status"):
-        table.add_column(column, justify="right" if column in ("target", "actual") else "left")
-    for row in analysis.allocation:
-        target = "—" if row.target_share is None else f"{row.target_share:.0%}"
-        status = "retired" if row.retired else ("active" if row.active else "not yet active")
-        table.add_row(row.theme, escape(row.name), target, f"{row.actual_share:.0%}", status)
-    return table
-
-
-def _wip(analysis: Analysis) -> Table:
-    table = Table(title="WIP", title_justify="left")
-    for column in ("state", "level", "value stream", "count", "limit", "min"):
-        table.add_column(column, justify="right" if column in ("count", "limit", "min") else "left")
-    for row in analysis.wip:
-        if row.count == 0 and row.limit is None and row.min is None:
-            continue
-        over = row.limit is not None and row.count > row.limit
-        under = row.min is not None and row.count < row.min
-        table.add_row(
-            escape(row.state),
-            row.level.value,
-            escape(row.value_stream or "all"),
-            Text(str(row.count), style="bold red" if over or under else ""),
-            "—" if row.limit is None else str(row.limit),
-            "—" if row.min is None else str(row.min),
-        )
-    return table
-
-
-def _oldest(analysis: Analysis) -> Table:
-    table = Table(title="oldest per state", title_justify="left")
-    for column in ("state", "item", "days", "title"):
-        table.add_column(column, justify="right" if column == "days" else "left")
-    for state, ages in analysis.oldest.items():
-        for age in ages[:3]:
-            table.add_row(
-                escape(state), escape(f"{age.source}:{age.key}"), str(age.days), escape(age.title)
-            )
-    return table
-
-
-def _unmapped(analysis: Analysis) -> Table:
-    table = Table(title="unmapped statuses (counted in no WIP and no share)", title_justify="left")
-    for column in ("source", "key", "status"):
-        table.add_column(column)
-    for item in analysis.unmapped:
-        table.add_row(escape(item.source), escape(item.key), escape(item.status))
-    return table

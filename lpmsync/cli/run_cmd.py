@@ -8,6 +8,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import datetime, timedelta
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -16,7 +17,7 @@ from lpmsync.cli.common import ConfigOption, load
 from lpmsync.errors import ConfigError, LpmsyncError
 from lpmsync.logs import configure_from_settings
 from lpmsync.observability import Metrics, Readiness
-from lpmsync.scheduler import ScheduleSpec, build_scheduler, serve
+from lpmsync.scheduler import CYCLE_JOB_ID, ScheduleSpec, Service, build_scheduler, serve
 from lpmsync.services import jobs_status
 from lpmsync.services.clock import utc_now
 from lpmsync.services.jobs import JobContext, JobResult, run_cycle, run_digest
@@ -40,8 +41,15 @@ log = logging.getLogger("lpmsync.run")
 
 def run(
     config: ConfigOption = None,
+    initial_sync: Annotated[
+        bool,
+        typer.Option(
+            "--initial-sync/--no-initial-sync",
+            help="Run sync → check → send once at start (default), or wait for the schedule.",
+        ),
+    ] = True,
     sync_now: Annotated[
-        bool, typer.Option("--sync-now", help="Run sync → check → send once at start.")
+        bool, typer.Option("--sync-now", hidden=True, help="The default now; kept for scripts.")
     ] = False,
     sync_every: Annotated[
         str | None,
@@ -54,8 +62,9 @@ def run(
 ) -> None:
     """Run the service: sync → check → send on schedule, the weekly digest, health and metrics.
 
-    Stops cleanly on SIGTERM or SIGINT (exit 0). One service per SQLite file; with PostgreSQL,
-    any number of replicas (each job runs once, under a lock).
+    Stops cleanly on SIGTERM or SIGINT (exit 0).
+
+    One service per SQLite file; any number of replicas with PostgreSQL (each job runs once).
     """
     settings = load(config)
     configure_from_settings(settings.logging.format, settings.logging.level)
@@ -71,11 +80,11 @@ def run(
             resources.callback(_health_server(settings, store, ctx).stop)
         if settings.notify.slack is not None and settings.notify.slack.interactive is not None:
             resources.callback(start_listener(settings, store).stop)  # the Slack app
-        spec = _schedule(settings, store, sync_now=sync_now, sync_every=every)
+        spec = _schedule(settings, store, sync_now=initial_sync or sync_now, sync_every=every)
         service = build_scheduler(
             spec, _guarded(lambda: run_cycle(ctx)), _guarded(lambda: _digest(settings, ctx))
         )
-        serve(service, ctx.stop, on_start=lambda: _log_start(settings, store, spec))
+        serve(service, ctx.stop, on_start=lambda: _log_start(settings, store, spec, service))
     log.info("lpmsync stopped")
 
 
@@ -180,7 +189,7 @@ def _failed(result: JobResult) -> str:
     return f" ({', '.join(result.failed_steps)} failed)" if result.failed_steps else ""
 
 
-def _log_start(settings: Settings, store: SqlStore, spec: ScheduleSpec) -> None:
+def _log_start(settings: Settings, store: SqlStore, spec: ScheduleSpec, service: Service) -> None:
     sync = f"every {spec.sync_every}" if spec.sync_every else repr(spec.sync_cron)
     log.info(
         "lpmsync running: %d sources, %s store, sync %s, digest %r (%s)%s",
@@ -191,3 +200,18 @@ def _log_start(settings: Settings, store: SqlStore, spec: ScheduleSpec) -> None:
         spec.timezone,
         f"; catching up the digest due at {spec.digest_catch_up}" if spec.digest_catch_up else "",
     )
+    log.info("next runs: %s", _next_runs(service, spec))
+
+
+def _next_runs(service: Service, spec: ScheduleSpec) -> str:
+    """`sync → check → send now (initial sync), then 2026-12-01 09:30 CET; weekly digest
+    2026-12-07 09:00 CET`: so a silent service says what it waits for."""
+    zone = ZoneInfo(spec.timezone)
+    now = datetime.now(zone)
+    parts = []
+    for job in service.scheduler.get_jobs():
+        upcoming = job.trigger.get_next_fire_time(None, now)
+        when = f"{upcoming:%Y-%m-%d %H:%M %Z}" if upcoming else "never"
+        first = job.id == CYCLE_JOB_ID and spec.sync_now
+        parts.append(f"{job.name} {'now (initial sync), then ' if first else ''}{when}")
+    return "; ".join(parts)

@@ -69,7 +69,9 @@ def parse_matchers(
     return matchers
 
 
-def parse_until(text: str, now: datetime, zone: ZoneInfo) -> datetime:
+def parse_until(
+    text: str, now: datetime, zone: ZoneInfo, longest: timedelta | None = None
+) -> datetime:
     """When a silence ends, as a UTC-aware datetime.
 
     - a duration from now: `90m`, `8h`, `3d`, `2w`;
@@ -80,11 +82,20 @@ def parse_until(text: str, now: datetime, zone: ZoneInfo) -> datetime:
     value = text.strip()
     duration = _DURATION.match(value)
     if duration:
-        until = now + timedelta(**{_UNITS[duration.group(2)]: float(duration.group(1))})
+        try:
+            until = now + timedelta(**{_UNITS[duration.group(2)]: float(duration.group(1))})
+        except OverflowError:
+            raise ValueError(f"--until {text!r} is too far in the future") from None
     else:
         until = _absolute(value, zone)
     if until <= now:
         raise ValueError(f"--until {text!r} is not in the future")
+    if longest is not None and until - now > longest:
+        raise ValueError(
+            f"--until {text!r} is {(until - now).days} days away; silences last at most "
+            f"{longest.days} days (notify.max_silence), so a forgotten one cannot hide alerts "
+            "for good"
+        )
     return until
 
 

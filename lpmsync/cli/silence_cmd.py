@@ -14,10 +14,12 @@ from lpmsync.bootstrap import open_configured_store
 from lpmsync.cli.audit_cmd import cli_audit_entry
 from lpmsync.cli.common import ConfigOption, console, err_console, load
 from lpmsync.cli.silence_args import check_rule, parse_matchers, parse_until
-from lpmsync.domain.alerts import Silence
+from lpmsync.domain.alerts import AlertStatus, Silence
 from lpmsync.domain.audit import AuditAction
+from lpmsync.notify.lifecycle import is_silenced
 from lpmsync.services.clock import utc_now
 from lpmsync.settings import Settings
+from lpmsync.store import SqlStore
 
 app = typer.Typer(help="Silence alerts of a rule until a given time.", no_args_is_help=True)
 
@@ -54,12 +56,15 @@ def add(
         silence_id = store.audit.add_silence(
             silence, replace(entry, at=silence.created_at or entry.at)
         )
+        warning = unmatched_warning(silence, store)
     finally:
         store.close()
     console.print(
         f"silence {silence_id} added: {_describe(silence)} until {_local(silence.until, zone)}",
         highlight=False,
     )
+    if warning:
+        err_console.print(f"[bold yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
 
 
 @app.command("list")
@@ -137,12 +142,33 @@ def _silence(
             id=None,
             rule=check_rule(rule),
             matchers=parse_matchers(match, _known_values(settings)),
-            until=parse_until(until, now, zone),
+            until=parse_until(until, now, zone, settings.notify.max_silence),
             comment=comment,
             created_at=now,
         )
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None
+
+
+def unmatched_warning(silence: Silence, store: SqlStore) -> str | None:
+    """A sentence when the silence holds back none of the open alerts (a typo in a key, an
+    item that is not in the store), so the operator hears about it now, not in weeks."""
+    firing = [
+        state
+        for state in store.alerts.load_all()
+        if state.status is AlertStatus.FIRING and state.rule == silence.rule
+    ]
+    if any(is_silenced(state.finding, [silence]) for state in firing):
+        return None
+    key = silence.matchers.get("key")
+    if key is not None:
+        sources = [silence.matchers["source"]] if "source" in silence.matchers else None
+        if not any(item.key == key for item in store.items.load(sources)):
+            return f"no item {key!r} is in the store: this silence matches nothing"
+    return (
+        f"it matches none of the {len(firing)} open {silence.rule} alerts; "
+        "it only holds back alerts that fire later"
+    )
 
 
 def _known_values(settings: Settings) -> dict[str, list[str]]:
@@ -151,6 +177,7 @@ def _known_values(settings: Settings) -> dict[str, list[str]]:
         "theme": [theme.key for theme in settings.themes],
         "state": settings.portfolio.state_names,
         "source": [source.name for source in settings.sources],
+        "value_stream": list(settings.portfolio.value_streams),
     }
     return {key: values for key, values in known.items() if values}
 

@@ -11,7 +11,7 @@ from rich.console import Group
 from rich.table import Table
 
 from lpmsync.bootstrap import open_configured_store
-from lpmsync.cli.common import ConfigOption, console, load
+from lpmsync.cli.common import ConfigOption, console, load, show
 from lpmsync.errors import LpmsyncError
 from lpmsync.services import jobs_status
 from lpmsync.services.clock import utc_now
@@ -50,7 +50,7 @@ def status(
     if output == "json":
         console.print_json(json.dumps(report.as_json()))
     else:
-        console.print(render(report))
+        show(render(report))
     stale_sources = [source.source for source in report.sources if not source.fresh]
     if stale_sources:
         raise StaleSourcesError(

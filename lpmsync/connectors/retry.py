@@ -1,15 +1,21 @@
 """Bounded retries that honour `Retry-After`, with jittered exponential backoff otherwise.
 
+A server that refuses the connection, or a name that does not resolve, is a wrong URL far more
+often than an outage: it gets one quick retry, then `UnreachableError` ("cannot reach <url>")
+instead of the whole backoff. 5xx, 429 and timeouts keep the full policy.
+
 The sleep function and random source are injected, so tests never really sleep.
 """
 
 from __future__ import annotations
 
 import random
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 T = TypeVar("T")
 
@@ -20,6 +26,13 @@ class RetryableError(Exception):
     def __init__(self, message: str, *, retry_after: float | None = None) -> None:
         self.retry_after = retry_after
         super().__init__(message)
+
+
+class UnreachableError(RetryableError):
+    """The server refused the connection or its name did not resolve, twice in a row."""
+
+
+QUICK_RETRY_DELAY = 0.5  # seconds before the one retry of a refused connection
 
 
 @dataclass
@@ -40,14 +53,50 @@ class RetryPolicy:
     def call(self, attempt_fn: Callable[[], T]) -> T:
         """Run `attempt_fn` until it returns or raises a non-retryable error; after the last
         attempt the `RetryableError` propagates for the caller to translate."""
+        refused = False
         for attempt in range(1, self.max_attempts + 1):
             try:
                 return attempt_fn()
             except RetryableError as error:
+                reason = unreachable(error)
+                if reason is not None and (refused or attempt == self.max_attempts):
+                    raise UnreachableError(reason) from None
                 if attempt == self.max_attempts:
                     raise
-                wait = self.delay(attempt, error)
+                wait = QUICK_RETRY_DELAY if reason is not None else self.delay(attempt, error)
+                refused = reason is not None
                 if self.on_retry is not None:
                     self.on_retry(attempt, wait, error)
                 self.sleep(wait)
         raise AssertionError("unreachable: the loop returns or raises")
+
+
+def unreachable(error: BaseException) -> str | None:
+    """ "cannot reach <origin> (connection refused | name not found)" when the chain of causes
+    of `error` holds a refused connection or a failed DNS lookup, else None."""
+    url, why = None, None
+    seen: set[int] = set()
+    pending: list[BaseException] = [error]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, ConnectionRefusedError):
+            why = "connection refused"
+        elif isinstance(current, socket.gaierror):
+            why = "name not found"
+        found = getattr(getattr(current, "request", None), "url", None)
+        if isinstance(found, str) and found.startswith(("http://", "https://")):
+            url = url or found
+        links = [current.__cause__, current.__context__, getattr(current, "reason", None)]
+        links += [arg for arg in current.args if isinstance(arg, BaseException)]
+        pending += [link for link in links if isinstance(link, BaseException)]
+    if why is None:
+        return None
+    return f"cannot reach {_origin(url)} ({why})" if url else f"cannot reach the server ({why})"
+
+
+def _origin(url: object) -> str:
+    parts = urlsplit(str(url))
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else str(url)

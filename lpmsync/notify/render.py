@@ -109,7 +109,7 @@ class SlackRenderer:
             f"{len(group)}"
             for rule, group in per_rule.items()
         ]
-        top = [label_text(self._view(entry), with_headline=True) for entry in ordered]
+        top = ["• " + label_text(self._view(entry), with_headline=True) for entry in ordered]
         blocks: list[Block] = [
             header(title),
             section(

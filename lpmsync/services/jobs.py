@@ -155,7 +155,8 @@ def _report_sync(ctx: JobContext, summary: SourceSummary) -> None:
             "skipped": summary.skipped_count,
         },
         requests=summary.requests,
-        unmapped=summary.unmapped_count,
+        # What the store holds now: an incremental sync only sees what changed.
+        unmapped=ctx.store.items.hygiene_counts().get(summary.source, (0, 0))[0],
     )
     if summary.status == "ok":
         ctx.metrics.mark_success("sync", ctx.clock(), summary.source)

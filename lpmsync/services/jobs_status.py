@@ -80,7 +80,7 @@ class SourceFreshness:
     last_success_at: datetime | None
     fresh: bool
     error: str | None = None  # the newest run's error, if it failed
-    skipped_count: int = 0  # from the last successful run
+    skipped_count: int = 0  # now, in the store (not the last run's delta)
     unmapped_count: int = 0
 
     def age(self, now: datetime) -> timedelta | None:
@@ -106,7 +106,7 @@ def source_freshness(
 ) -> SourceFreshness:
     latest = store.runs.latest("sync", source)
     success = store.runs.latest("sync", source, status="ok")
-    stats = success.stats if success is not None else {}
+    unmapped, skipped = store.items.hygiene_counts().get(source, (0, 0))
     succeeded_at = _when(success)
     error = latest.error if latest is not None and latest.status == "failed" else None
     return SourceFreshness(
@@ -116,8 +116,8 @@ def source_freshness(
         last_success_at=succeeded_at,
         fresh=succeeded_at is not None and now - succeeded_at <= stale,
         error=redactor()(error) if error else None,
-        skipped_count=_int(stats.get("skipped_count")),
-        unmapped_count=_int(stats.get("unmapped_count")),
+        skipped_count=skipped,
+        unmapped_count=unmapped,
     )
 
 
@@ -253,10 +253,6 @@ def _when(run: RunRecord | None) -> datetime | None:
 
 def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
-
-
-def _int(value: object) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def human_duration(delta: timedelta) -> str:

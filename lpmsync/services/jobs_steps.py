@@ -21,7 +21,7 @@ from lpmsync.services.clock import Clock
 from lpmsync.services.digest import build_digest_now
 from lpmsync.services.digest_freshness import WAITING
 from lpmsync.services.jobs import Step, StepOutcome
-from lpmsync.services.notify import notify_findings, routing_policy
+from lpmsync.services.notify import notify_findings, people_lookup, routing_policy
 from lpmsync.services.report import build_report
 from lpmsync.services.send import Sender, drain_outbox
 from lpmsync.settings import Settings
@@ -35,6 +35,7 @@ NO_SLACK = "no-slack-configured"  # recorded instead of Slack stats when notify.
 def check_step(store: SqlStore, settings: Settings, clock: Clock, metrics: Metrics) -> Step:
     """What `lpmsync check` does: the report's analysis, then the alert lifecycle."""
     routing = routing_policy(settings) if settings.notify.slack is not None else None
+    people = people_lookup(settings)  # built once: its cache lasts as long as the service
 
     def check() -> StepOutcome:
         report = build_report(settings, store.items, clock)
@@ -47,7 +48,7 @@ def check_step(store: SqlStore, settings: Settings, clock: Clock, metrics: Metri
         }
         if routing is None:
             return StepOutcome({**stats, "alerts": NO_SLACK})
-        outcome = notify_findings(store, analysis.findings, routing, now)
+        outcome = notify_findings(store, analysis.findings, routing, now, people=people)
         refresh_store_gauges(store, metrics)
         return StepOutcome(
             {

@@ -8,7 +8,7 @@ messages with the same dedup keys (they derive from stored state), which the out
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from lpmsync.domain.alerts import AlertState, AlertStatus, OutgoingMessage
@@ -17,8 +17,10 @@ from lpmsync.domain.routing import QuietWindow, RouteRule, RoutingPolicy
 from lpmsync.errors import ConfigError
 from lpmsync.notify.lifecycle import evaluate
 from lpmsync.notify.render import SlackRenderer
+from lpmsync.notify.slack import slack_client
+from lpmsync.notify.slack_people import SlackPeople
 from lpmsync.services.notify_links import ItemLoader, related_links
-from lpmsync.settings import Settings
+from lpmsync.settings import Settings, read_secret
 from lpmsync.settings.notify import QuietHours, Route, SlackConfig
 from lpmsync.store import SqlStore
 
@@ -106,6 +108,33 @@ def _quiet(quiet: QuietHours | None) -> QuietWindow | None:
     return QuietWindow(start=quiet.start, end=quiet.end, weekends=quiet.weekends)
 
 
+def people_lookup(settings: Settings) -> SlackPeople | None:
+    """The Slack email lookup, when `people.lookup_by_email` is on (one per process: its cache
+    lives as long as it does)."""
+    slack = settings.notify.slack
+    if not settings.people.lookup_by_email or slack is None:
+        return None
+    token = read_secret(slack.token_env, key="notify.slack.token_env")
+    client = slack_client(
+        token.get_secret_value(),
+        base_url=slack.base_url,
+        timeout_seconds=max(1, round(slack.timeout_seconds)),
+    )
+    return SlackPeople(client)
+
+
+def _with_people(
+    policy: RoutingPolicy, findings: Sequence[Finding], people: SlackPeople | None
+) -> RoutingPolicy:
+    """The policy with the Slack ids of owners found by email and not mapped in `people`."""
+    if people is None:
+        return policy
+    owners = {f.evidence.get("owner") for f in findings}
+    emails = [o for o in owners if isinstance(o, str) and o.lower() not in policy.people]
+    found = people.lookup(emails)
+    return replace(policy, people={**found, **policy.people}) if found else policy
+
+
 def notify_findings(
     store: SqlStore,
     findings: Sequence[Finding],
@@ -113,9 +142,12 @@ def notify_findings(
     now: datetime,
     *,
     dry_run: bool = False,
+    people: SlackPeople | None = None,
 ) -> NotifyOutcome:
     """Run the lifecycle over `findings`; enqueue its messages and save the alert states,
-    unless `dry_run` (then nothing is written and the outcome says what would be sent)."""
+    unless `dry_run` (then nothing is written and the outcome says what would be sent).
+    `people` looks owners up in Slack by email (`people.lookup_by_email`)."""
+    policy = _with_people(policy, findings, people)
     previous = store.alerts.load_all()
     late = store.alerts.corrections_due()
     result = evaluate(

@@ -7,6 +7,7 @@ known, the key path and what was expected. Secret values never appear in a messa
 from __future__ import annotations
 
 import os
+import re
 import types
 import typing
 from collections.abc import Mapping
@@ -42,7 +43,7 @@ def load_settings(
     try:
         settings = _validate(document, environ)
     except ValidationError as exc:
-        raise _config_error(exc, file, root) from None
+        raise _config_error(exc, file, root, os.environ if environ is None else environ) from None
     if check_secrets:
         _check_secrets(settings, file, environ)
     return settings
@@ -85,20 +86,82 @@ def _validate(document: dict[str, Any], environ: Mapping[str, str] | None) -> Se
         os.environ.update(saved)
 
 
-def _config_error(exc: ValidationError, file: Path, root: yaml.Node | None) -> ConfigError:
-    error = exc.errors(include_url=False)[0]
-    loc = tuple(error["loc"])
+_UNION_MEMBER = re.compile(r"^(int|float|str|bool|none|\w+\[.*\]|[\w-]+\[.*)$")
+
+
+def _config_error(
+    exc: ValidationError, file: Path, root: yaml.Node | None, environ: Mapping[str, str]
+) -> ConfigError:
+    """Every problem of the file at once: one line each, naming where it is (the YAML line, or
+    the environment variable that overrode the key), the key and what was expected."""
+    lines: dict[str, str] = {}
+    for error in exc.errors(include_url=False):
+        # pydantic names the member of a union it tried (`wip_limit.int`): not a key to the user.
+        loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and _UNION_MEMBER.match(p)))
+        key = _key_path(loc)
+        if key in lines:
+            continue  # one line per key: the first reason is the one to fix
+        env_var = _env_override(loc, environ)
+        if env_var is not None:
+            where = f"environment variable {env_var}"
+        else:
+            line = _line_of(root, loc)
+            where = f"{file}:{line}" if line else str(file)
+        for message in _messages(error, loc):
+            lines.setdefault(key, "")
+            here = where if key or env_var else _where_named(message, file, root)
+            lines[key] += ("\n" if lines[key] else "") + _located(here, key, message)
+    found = [text for block in lines.values() for text in block.split("\n")]
+    if len(found) == 1:
+        return ConfigError(found[0])
+    listed = "\n".join(f"  {text}" for text in found)
+    return ConfigError(f"{len(found)} problems:\n{listed}", file=str(file))
+
+
+def _located(where: str, key: str, message: str) -> str:
+    # A cross-section problem names its own key at the start of its message.
+    if not key and ": " in message:
+        return f"{where}: {message}"
+    return ": ".join(part for part in (where, key, message) if part)
+
+
+def _where_named(message: str, file: Path, root: yaml.Node | None) -> str:
+    """The YAML line of the key a cross-section problem starts with (`themes[0].owner: …`)."""
+    key = message.partition(": ")[0]
+    loc = tuple(
+        int(part[1:-1]) if part.startswith("[") else part
+        for part in re.findall(r"\[\d+\]|[^.\[\]]+", key)
+    )
+    line = _line_of(root, loc) if loc else None
+    return f"{file}:{line}" if line else str(file)
+
+
+def _messages(error: Any, loc: tuple[int | str, ...]) -> list[str]:
     message = str(error["msg"]).removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
-        message = f"unknown key {loc[-1]!r}{_suggest(loc)}"
-    elif error["type"] == "missing":
-        message = "required key is missing"
-    elif "input" in error and not isinstance(error["input"], dict | list):
+        return [f"unknown key {loc[-1]!r}{_suggest(loc)}"]
+    if error["type"] == "missing":
+        return ["required key is missing"]
+    if "input" in error and not isinstance(error["input"], dict | list):
         shown = repr(error["input"])
-        message = f"{message} (got {shown[:60]})"
-    line = _line_of(root, loc)
-    where = f"{file}:{line}" if line else str(file)
-    return ConfigError(message, file=where, key=_key_path(loc) or None)
+        if shown[:60] not in message:  # some messages quote the input already
+            message = f"{message} (got {shown[:60]})"
+    return message.split("\n")
+
+
+def _env_override(loc: tuple[int | str, ...], environ: Mapping[str, str]) -> str | None:
+    """The `LPMSYNC_…` variable that set the key at `loc`, if one did."""
+    names = {name.upper(): name for name in environ}
+    parts: list[str] = []
+    for part in loc:
+        if not isinstance(part, str):
+            break
+        parts.append(part)
+    for size in range(len(parts), 0, -1):
+        wanted = "LPMSYNC_" + "__".join(parts[:size]).upper()
+        if wanted in names:
+            return names[wanted]
+    return None
 
 
 def _key_path(loc: tuple[int | str, ...]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from lpmsync.settings.checks import route_problems, slack_id_problems
 from lpmsync.settings.flow import FlowConfig
 from lpmsync.settings.notify import NotifyConfig
 from lpmsync.settings.people import PeopleConfig
@@ -51,51 +52,59 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
-        _unique("themes", [theme.key for theme in self.themes], "theme key")
-        _unique("sources", [source.name for source in self.sources], "source name")
+        """Every problem across sections at once, one per line (see `settings.checks`)."""
+        problems = _unique("themes", [theme.key for theme in self.themes], "theme key")
+        problems += _unique("sources", [source.name for source in self.sources], "source name")
         shares = sum(theme.target_share or 0.0 for theme in self.themes)
         if shares > 1.0 + 1e-9:
-            raise ValueError(
+            problems.append(
                 f"themes: target_share values sum to {shares:.2f}; expected at most 1.0"
             )
-        self._check_state_names()
+        problems += self._state_name_problems()
+        problems += route_problems(self) + slack_id_problems(self)
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
 
-    def _check_state_names(self) -> None:
+    def _state_name_problems(self) -> list[str]:
         states = self.portfolio.state_names
+        expected = f"expected one of {', '.join(states)}"
+        problems = []
         for index, source in enumerate(self.sources):
-            for status, state in source.mapped_statuses.items():
-                if state not in states:
-                    mapping = "statuses" if source.kind == "jira" else "states"
-                    raise ValueError(
-                        f"sources[{index}].{mapping}.{status}: {state!r} is not a Kanban state; "
-                        f"expected one of {', '.join(states)}"
-                    )
-        for key, state in self.flow.named_states():
-            if state not in states:
-                raise ValueError(
-                    f"flow.{key}: {state!r} is not a Kanban state; expected one of "
-                    f"{', '.join(states)}"
-                )
+            mapping = "statuses" if source.kind == "jira" else "states"
+            problems += [
+                f"sources[{index}].{mapping}.{status}: {state!r} is not a Kanban state"
+                f"{_did_you_mean(state, states)}; {expected}"
+                for status, state in source.mapped_statuses.items()
+                if state not in states
+            ]
+        problems += [
+            f"flow.{key}: {state!r} is not a Kanban state{_did_you_mean(state, states)}; {expected}"
+            for key, state in self.flow.named_states()
+            if state not in states
+        ]
         for rule_id, rule in self.rules.items():
             if rule_id not in RULE_IDS:
-                raise ValueError(
+                problems.append(
                     f"rules.{rule_id}: unknown rule id{_did_you_mean(rule_id, RULE_IDS)}"
                 )
-            for key, state in rule.named_states():
-                if state not in states:
-                    raise ValueError(
-                        f"rules.{rule_id}.{key}: {state!r} is not a Kanban state; "
-                        f"expected one of {', '.join(states)}"
-                    )
+            problems += [
+                f"rules.{rule_id}.{key}: {state!r} is not a Kanban state"
+                f"{_did_you_mean(state, states)}; {expected}"
+                for key, state in rule.named_states()
+                if state not in states
+            ]
+        return problems
 
 
-def _unique(section: str, names: list[str], what: str) -> None:
+def _unique(section: str, names: list[str], what: str) -> list[str]:
     seen: set[str] = set()
+    problems = []
     for index, name in enumerate(names):
         if name in seen:
-            raise ValueError(f"{section}[{index}]: duplicate {what} {name!r}")
+            problems.append(f"{section}[{index}]: duplicate {what} {name!r}")
         seen.add(name)
+    return problems
 
 
 def _did_you_mean(word: str, choices: list[str]) -> str:

@@ -85,3 +85,5 @@ class SlackConfig(StrictModel):
 
 class NotifyConfig(StrictModel):
     slack: SlackConfig | None = None
+    # `lpmsync silence add` refuses longer silences: a forgotten one would hide alerts for good.
+    max_silence: Duration = timedelta(days=90)

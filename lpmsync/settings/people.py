@@ -16,6 +16,9 @@ class PeopleConfig(StrictModel):
     (`U…`/`W…`). Owners not found here are named in plain text, never pinged."""
 
     slack_ids: dict[str, str] = Field(default_factory=dict)
+    # Also ask Slack for owners that look like emails (users.lookupByEmail; the bot needs the
+    # users:read.email scope). Answers are cached for a day; failures only mean no mention.
+    lookup_by_email: bool = False
 
     @field_validator("slack_ids")
     @classmethod

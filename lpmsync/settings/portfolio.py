@@ -18,9 +18,33 @@ LevelLimits = int | dict[Level, int]
 """A bare number limits epics (the portfolio Kanban holds epics); a mapping names levels."""
 
 
+def _per_level(limits: LevelLimits | None) -> dict[Level, int]:
+    if limits is None:
+        return {}
+    return {Level.EPIC: limits} if isinstance(limits, int) else dict(limits)
+
+
+def _bound_problems(wip_limit: LevelLimits | None, minimum: LevelLimits | None) -> list[str]:
+    """A minimum above the limit can never be met: every count breaks one of them."""
+    limits, minimums = _per_level(wip_limit), _per_level(minimum)
+    return [
+        f"min {minimums[level]} is above wip_limit {limits[level]} for {level.value}s; "
+        "expected min ≤ wip_limit"
+        for level in Level
+        if level in limits and level in minimums and minimums[level] > limits[level]
+    ]
+
+
 class ValueStreamLimits(StrictModel):
     wip_limit: LevelLimits | None = None
     min: LevelLimits | None = None
+
+    @model_validator(mode="after")
+    def _min_below_limit(self) -> ValueStreamLimits:
+        problems = _bound_problems(self.wip_limit, self.min)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
 
 class StateConfig(StrictModel):
@@ -38,6 +62,13 @@ class StateConfig(StrictModel):
         if name.lower() == UNMAPPED:
             raise ValueError(f"{name!r} is reserved for statuses no mapping knows")
         return name
+
+    @model_validator(mode="after")
+    def _min_below_limit(self) -> StateConfig:
+        problems = _bound_problems(self.wip_limit, self.min)
+        if problems:
+            raise ValueError(f"state {self.name!r}: " + "; ".join(problems))
+        return self
 
 
 DEFAULT_STATES = [

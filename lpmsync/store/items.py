@@ -11,11 +11,11 @@ import orjson
 from sqlalchemy import Engine, delete, func, select, tuple_
 from sqlalchemy.engine import Connection
 
-from lpmsync.domain.model import ItemRef, Level, StateChange, WorkItem, WsjfInputs
+from lpmsync.domain.model import UNMAPPED, ItemRef, Level, StateChange, WorkItem, WsjfInputs
 from lpmsync.domain.sanitise import sanitise_page
 from lpmsync.domain.sync import Cursor, PageOutcome, SyncPage
 from lpmsync.store import bulk
-from lpmsync.store.schema import cursors, items, state_changes
+from lpmsync.store.schema import cursors, items, skipped_items, state_changes
 
 _CHUNK = 500  # rows per statement: keeps SQLite under its variable limit
 
@@ -121,6 +121,23 @@ class ItemRepository:
                 for r in conn.execute(query)
             ]
 
+    def hygiene_counts(self) -> dict[str, tuple[int, int]]:
+        """Per source, (unmapped, skipped) items as the store holds them now: unmapped items in
+        the store, and tracker items skipped as malformed that have not synced cleanly since."""
+        counts: dict[str, list[int]] = {}
+        unmapped = (
+            select(items.c.source, func.count())
+            .where(items.c.state == UNMAPPED)
+            .group_by(items.c.source)
+        )
+        skipped = select(skipped_items.c.source, func.count()).group_by(skipped_items.c.source)
+        with self._engine.connect() as conn:
+            for source, count in conn.execute(unmapped):
+                counts.setdefault(source, [0, 0])[0] = int(count)
+            for source, count in conn.execute(skipped):
+                counts.setdefault(source, [0, 0])[1] = int(count)
+        return {source: (pair[0], pair[1]) for source, pair in counts.items()}
+
     def count(self) -> int:
         with self._engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(items)).scalar_one())
@@ -133,6 +150,7 @@ class ItemRepository:
         with self._engine.begin() as conn:
             added, changed = self._upsert_items(conn, page.items, now)
             self._insert_history(conn, page.history)
+            self._track_skipped(conn, source, page, now)
             removed = self._remove_out_of_scope(conn, source, page.scope)
             if page.cursor is not None:
                 self._save_cursor(conn, source, page.cursor, now)
@@ -159,6 +177,33 @@ class ItemRepository:
         )
         bulk.upsert(conn, items, rows, ("source", "key"))
         return added, changed
+
+    def _track_skipped(self, conn: Connection, source: str, page: SyncPage, now: datetime) -> None:
+        """Remember skipped items until they sync cleanly (or leave the scope)."""
+        clean = [item.key for item in page.items]
+        for chunk in _chunks(clean):
+            conn.execute(
+                delete(skipped_items).where(
+                    skipped_items.c.source == source, skipped_items.c.key.in_(chunk)
+                )
+            )
+        if page.skipped:
+            rows = {
+                s.key: {"source": source, "key": s.key, "reason": s.reason, "seen_at": now}
+                for s in page.skipped
+            }
+            bulk.upsert(conn, skipped_items, list(rows.values()), ("source", "key"))
+        if page.scope is not None:
+            stored = conn.execute(
+                select(skipped_items.c.key).where(skipped_items.c.source == source)
+            ).scalars()
+            gone = sorted(set(stored) - page.scope)
+            for chunk in _chunks(gone):
+                conn.execute(
+                    delete(skipped_items).where(
+                        skipped_items.c.source == source, skipped_items.c.key.in_(chunk)
+                    )
+                )
 
     def _insert_history(self, conn: Connection, history: Sequence[StateChange]) -> None:
         if not history:

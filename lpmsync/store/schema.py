@@ -208,3 +208,14 @@ audit = Table(
     Column("detail", JSON, nullable=False),
 )
 Index("ix_audit_at", audit.c.at)
+
+# --- skipped items (migration 0007) ---
+
+skipped_items = Table(
+    "skipped_items",
+    metadata,
+    Column("source", String(100), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("seen_at", UtcDateTime, nullable=False),
+)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from importlib.metadata import version
 from pathlib import Path
 
@@ -87,3 +88,24 @@ def test_a_command_that_exits_1_really_exits_1(tmp_path: Path) -> None:
     assert result.returncode == 1, result.stdout + result.stderr
     assert "failed" in result.stdout
     assert "canary-t-771" not in result.stdout + result.stderr
+
+
+def test_sync_of_one_source_needs_only_its_secrets_and_a_wrong_url_is_named(
+    tmp_path: Path,
+) -> None:
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = tmp_path / "lpmsync.yaml"
+    config.write_text(
+        EXAMPLE.read_text()
+        .replace("url: https://acme.atlassian.net", f"url: http://127.0.0.1:{port}")
+        .replace("  data_dir: data", f"  data_dir: {tmp_path / 'data'}")
+    )
+    jira_only = {"JIRA_EMAIL": "a@b.c", "JIRA_API_TOKEN": "canary-e2e-9931"}
+    result = run_cli("sync", "--config", str(config), "--source", "jira-cloud", env=jira_only)
+    assert result.returncode == 1, result.stderr
+    assert f"cannot reach http://127.0.0.1:{port} (connection refused)" in result.stdout
+    assert "ADO_PAT" not in result.stdout + result.stderr
+    everything = run_cli("sync", "--config", str(config), env=jira_only)
+    assert everything.returncode == 2 and "ADO_PAT is not set" in everything.stderr

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -119,7 +121,7 @@ def test_report_rule_filter(config: Path) -> None:
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     rules = [f["rule"] for f in json.loads(result.stdout)["findings"]]
-    assert rules == ["aging", "wip-breach"]
+    assert rules == ["aging", "wip-breach"]  # the JSON keeps its documented order
 
 
 def test_report_rejects_an_unknown_rule_with_a_did_you_mean(config: Path) -> None:
@@ -136,8 +138,9 @@ def test_report_table_shows_findings_and_aggregates_with_titles_escaped(config: 
     out = result.stdout
     for expected in (
         "E2E Portfolio — 4 items, 3 active, alignment 67%, 3 findings",
-        "Implementing holds 2 epics, over its limit of 1",
-        "Epic PORT-2 (Implementing) serves no active theme",
+        "2 epics in Implementing against a limit of 1: 1 over.",
+        "Epic PORT-2",
+        "It carries no theme field value, label, component or tag of an active theme.",
         "allocation",
         "Customer Experience",
         "unmapped statuses",
@@ -147,11 +150,45 @@ def test_report_table_shows_findings_and_aggregates_with_titles_escaped(config: 
         assert expected in out
 
 
-def test_check_prints_the_findings(config: Path) -> None:
+def test_check_prints_a_summary_and_every_finding_with_verbose(config: Path) -> None:
     result = runner.invoke(app, ["check", "-c", str(config), "--dry-run"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    assert "3 findings" in result.stdout
-    assert "over its limit of 1" in result.stdout
+    assert "3 findings: 1 critical, 2 warning · wip-breach 1, aging 1, unaligned 1" in result.stdout
+    assert "against a limit of 1" not in result.stdout
+    args = ["check", "-c", str(config), "--dry-run", "-v"]
+    verbose = runner.invoke(app, args, env={"COLUMNS": "200"})
+    assert "2 epics in Implementing against a limit of 1: 1 over." in verbose.stdout
+
+
+def test_report_filters_sort_and_csv(config: Path) -> None:
+    args = ["report", "-c", str(config), "-f", "csv", "--severity", "warning"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert {row["severity"] for row in rows} == {"warning"} and len(rows) == 2
+    assert all(row["url"].startswith("http") and row["next_step"] for row in rows)
+    state = runner.invoke(app, ["report", "-c", str(config), "-f", "json", "--state", "Analyzng"])
+    assert state.exit_code == 2 and "did you mean 'Analyzing'?" in state.output
+    none = runner.invoke(app, ["report", "-c", str(config), "-f", "csv", "--owner", "nobody"])
+    assert none.stdout.splitlines()[1:] == []
+
+
+def test_without_a_terminal_tables_are_plain_and_never_cut(config: Path) -> None:
+    completed = run_cli("report", "--config", str(config))
+    assert completed.returncode == 0, completed.stderr
+    assert not set("┏┃━│─┗╇") & set(completed.stdout)
+    assert "…" not in completed.stdout
+    assert max(len(line) for line in completed.stdout.splitlines()) > 80
+
+
+def test_a_never_synced_store_says_so(tmp_path: Path, config: Path) -> None:
+    empty = runner.invoke(
+        app,
+        ["report", "-c", str(config)],
+        env={"LPMSYNC_STORE__URL": f"sqlite:///{tmp_path / 'never.db'}", "COLUMNS": "200"},
+    )
+    assert empty.exit_code == 0, empty.output
+    assert "the store holds no items yet: run `lpmsync sync` first" in empty.output
 
 
 def test_the_real_entry_point_exits_2_on_an_unknown_rule(config: Path) -> None:

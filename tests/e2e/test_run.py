@@ -37,8 +37,9 @@ def fetch(url: str) -> tuple[int, Any]:
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_cycles_on_schedule_then_stops_cleanly(tmp_path: Path, sig: int) -> None:
     config = write_config(tmp_path, None)
-    with running(config, "--sync-now", "--sync-every", "1s") as service:
+    with running(config, "--sync-every", "1s") as service:  # the first cycle runs at start
         health = service.health_url()
+        assert "now (initial sync)" in service.wait_for_message("next runs:")["message"]
         first = service.wait_for(cycle_done)
         second = service.wait_for(cycle_done)
         alive, ready = fetch(f"{health}/healthz"), fetch(f"{health}/readyz")
@@ -59,11 +60,14 @@ def test_cycles_on_schedule_then_stops_cleanly(tmp_path: Path, sig: int) -> None
 
 def test_a_second_service_on_the_same_sqlite_file_is_refused(tmp_path: Path) -> None:
     config = write_config(tmp_path, None)
-    with running(config) as first:
+    with running(config, "--no-initial-sync") as first:
         first.wait_for_message("lpmsync running")
+        plan = first.wait_for_message("next runs:")["message"]
         second = run_cli("run", "-c", str(config), env=SECRETS, timeout=60)
         assert first.stop() == 0
     assert second.returncode == 1
+    # A silent service says what it waits for; without an initial sync, nothing runs now.
+    assert "sync → check → send 20" in plan and "weekly digest 20" in plan and "now" not in plan
     assert "another lpmsync service is already running" in second.stderr
     assert "use PostgreSQL" in second.stderr and "Traceback" not in second.stderr
 

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 from lpmsync.domain.alerts import AlertState, AlertStatus, MessageKind, OutgoingMessage
 from lpmsync.domain.findings import Finding, JsonValue, Severity
+from lpmsync.domain.model import UNMAPPED, SkippedItem
+from lpmsync.domain.sync import SyncPage
 from lpmsync.services.clock import utc_now
 from lpmsync.store import SqlStore, open_store
 from tests.e2e.cli_helpers import run_cli
+from tests.integration.notify_support import work_item
 
 CONFIG = """
 portfolio: {{name: Status test}}
@@ -47,7 +51,12 @@ def record(
 
 
 def populate(store: SqlStore) -> None:
-    stats: dict[str, JsonValue] = {"skipped_count": 3, "unmapped_count": 4}
+    stats: dict[str, JsonValue] = {"skipped_count": 0, "unmapped_count": 0}  # a later delta
+    hygiene = SyncPage(
+        items=tuple(replace(work_item(f"A-{i}", state=UNMAPPED), source="ado") for i in range(4)),
+        skipped=tuple(SkippedItem("ado", f"B-{i}", "no title") for i in range(3)),
+    )
+    store.items.apply_page("ado", hygiene, utc_now())
     record(store, "sync", "ado", timedelta(minutes=5), "ok", stats=stats)
     record(store, "sync", "ado-two", timedelta(hours=5), "ok", stats=stats)
     record(store, "sync", "ado-two", timedelta(minutes=5), "failed",
@@ -80,6 +89,7 @@ def test_status_shows_runs_freshness_outbox_and_alerts(tmp_path: Path) -> None:
     report = json.loads(as_json.stdout)
     sources = {source["source"]: source for source in report["sources"]}
     assert sources["ado"]["fresh"] is True and sources["ado"]["unmapped_count"] == 4
+    assert sources["ado"]["skipped_count"] == 3  # what the store holds, not the last delta
     assert sources["ado-two"]["fresh"] is False and sources["ado-two"]["last_status"] == "failed"
     assert sources["ado-two"]["error"] == "source 'ado-two': 401 Unauthorized (check ADO_PAT)"
     assert report["outbox"]["depth"] == 1

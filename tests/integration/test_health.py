@@ -15,10 +15,13 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from lpmsync.domain.model import UNMAPPED, SkippedItem
+from lpmsync.domain.sync import SyncPage
 from lpmsync.observability import Metrics, Readiness
 from lpmsync.services.jobs_status import readiness, stale_after
 from lpmsync.store import SqlStore
 from lpmsync.web import Probes, WebServer, WebServerError, create_app
+from tests.integration.notify_support import work_item
 
 T0 = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
 STALE = stale_after("*/15 * * * *", "Europe/Berlin", T0)  # 3 intervals: 45 minutes
@@ -61,7 +64,7 @@ def url(server: WebServer, path: str) -> str:
 
 def record_sync(store: SqlStore, source: str, at: datetime, status: str, error: str = "") -> None:
     run_id = store.runs.start("sync", source, at)
-    stats = {"skipped_count": 2, "unmapped_count": 1} if status == "ok" else {}
+    stats = {"skipped_count": 0, "unmapped_count": 0} if status == "ok" else {}
     store.runs.finish(run_id, at + timedelta(seconds=5), status, stats, error or None)
 
 
@@ -95,6 +98,11 @@ def test_readyz_reports_a_failing_check_as_unready() -> None:
 
 def test_readyz_turns_unready_when_a_source_fails_past_its_interval(store: SqlStore) -> None:
     clock = Clock()
+    hygiene = SyncPage(
+        items=(work_item("U-1", state=UNMAPPED),),
+        skipped=(SkippedItem("jira", "S-1", "no title"), SkippedItem("jira", "S-2", "bad date")),
+    )
+    store.items.apply_page("jira", hygiene, T0)
     record_sync(store, "jira", T0, "ok")
     record_sync(store, "ado", T0, "ok")
     started = T0 - timedelta(hours=1)

@@ -74,7 +74,7 @@ def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
 def config(tmp_path: Path) -> Path:
     path = tmp_path / "lpmsync.yaml"
     path.write_text(
-        "portfolio: {name: Acme, timezone: Europe/Berlin}\n"
+        "portfolio: {name: Acme, timezone: Europe/Berlin, value_streams: [Payments, Mobile]}\n"
         "themes:\n"
         "  - {key: cx, name: Customer Experience}\n"
         "  - {key: legacy, name: Legacy Retirement}\n"
@@ -130,6 +130,12 @@ def test_add_list_expire(config: Path) -> None:
         (["--rule", "aging", "--until", "3d", "--match", "theme=cxx"], "did you mean 'cx'"),
         (["--rule", "aging", "--until", "2020-01-01"], "not in the future"),
         (["--rule", "aging", "--until", "soon"], "expected a duration"),
+        (["--rule", "aging", "--until", "99999d"], "silences last at most 90 days"),
+        (["--rule", "aging", "--until", "91d"], "silences last at most 90 days"),
+        (
+            ["--rule", "aging", "--until", "3d", "--match", "value_stream=Paymnts"],
+            "did you mean 'Payments'",
+        ),
         (["--rule", "aging"], "Missing option '--until'"),
     ],
 )
@@ -146,3 +152,17 @@ def test_bad_arguments_exit_2_and_store_nothing(
 def test_expiring_an_unknown_silence_exits_1(config: Path) -> None:
     result = CliRunner().invoke(app, ["silence", "expire", "7", "--config", str(config)])
     assert result.exit_code == 1
+
+
+def test_a_silence_that_matches_nothing_open_is_added_with_a_warning(config: Path) -> None:
+    code, output = cli(
+        "silence", "add", "--rule", "aging", "--match", "key=NOPE-1", "--until", "3d",
+        "--config", str(config),
+    )  # fmt: skip
+    assert code == 0, output
+    assert "silence 1 added" in output
+    assert "warning: no item 'NOPE-1' is in the store: this silence matches nothing" in output
+    code, output = cli(
+        "silence", "add", "--rule", "stale", "--until", "3d", "--config", str(config)
+    )
+    assert code == 0 and "matches none of the 0 open stale alerts" in " ".join(output.split())

@@ -136,3 +136,25 @@ def test_reopening_does_not_migrate_twice(store_url: str) -> None:
 
 def test_skipped_items_are_plain_values() -> None:
     assert SkippedItem("jira", "PORT-7", "missing fields.status").key == "PORT-7"
+
+
+def test_hygiene_counts_are_the_stores_current_truth(store: SqlStore) -> None:
+    """Unmapped and skipped counts survive incremental syncs that do not see those items, drop
+    when an item syncs cleanly, and drop when it leaves the scope."""
+    from lpmsync.domain.model import UNMAPPED, SkippedItem
+    from lpmsync.domain.sync import SyncPage
+    from tests.integration.notify_support import T0, work_item
+
+    first = SyncPage(
+        items=tuple(work_item(f"U-{i}", state=UNMAPPED) for i in range(9)),
+        skipped=(SkippedItem("jira", "S-1", "no title"), SkippedItem("jira", "S-2", "bad date")),
+    )
+    store.items.apply_page("jira", first, T0)
+    assert store.items.hygiene_counts() == {"jira": (9, 2)}
+    store.items.apply_page("jira", SyncPage(items=(work_item("OK-1"),)), T0)  # incremental
+    assert store.items.hygiene_counts() == {"jira": (9, 2)}
+    store.items.apply_page("jira", SyncPage(items=(work_item("U-0"), work_item("S-1"))), T0)
+    assert store.items.hygiene_counts() == {"jira": (8, 1)}
+    scope = frozenset({"OK-1", "U-0", "S-1", *(f"U-{i}" for i in range(1, 5))})
+    store.items.apply_page("jira", SyncPage(scope=scope), T0)
+    assert store.items.hygiene_counts() == {"jira": (4, 0)}

@@ -58,3 +58,30 @@ def test_tall_charts_grow_with_their_rows() -> None:
     short = png_size(aging_chart(digest.aging[:3]))[1]
     tall = png_size(aging_chart(digest.aging))[1]
     assert tall > short * 3
+
+
+def test_wip_rows_put_each_value_stream_under_its_state_per_level() -> None:
+    from lpmsync.domain.digest import WipLine
+    from lpmsync.domain.model import Level
+    from lpmsync.notify.charts import _wip_rows
+
+    lines = [
+        WipLine("Analyzing", Level.EPIC, None, 2, 10, 3),
+        WipLine("Implementing", Level.EPIC, None, 32, 12),
+        WipLine("Implementing", Level.FEATURE, None, 118, 200),
+        WipLine("Implementing", Level.FEATURE, "Payments", 25, 60),
+        WipLine("Analyzing", Level.FEATURE, None, 40),
+    ]
+    assert [(r.state, r.value_stream) for r in _wip_rows(lines, Level.FEATURE)] == [
+        ("Implementing", None),
+        ("Implementing", "Payments"),
+        ("Analyzing", None),
+    ]
+    assert png_size(wip_chart(lines))[0] == 800
+
+
+def test_aging_marks_each_states_limit() -> None:
+    digest = build_digest(sample_analysis(), POLICY, now=NOW, alerts=AlertCounts())
+    plain = aging_chart(digest.aging)
+    limited = aging_chart(digest.aging, {age.state: 30 for age in digest.aging})
+    assert plain != limited and png_size(limited)[0] == 800
