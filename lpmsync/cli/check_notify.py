@@ -15,6 +15,7 @@ from lpmsync.cli.stopping import stop_on_signals
 from lpmsync.domain.alerts import MessageKind, OutgoingMessage
 from lpmsync.domain.findings import Finding
 from lpmsync.domain.routing import RoutingPolicy
+from lpmsync.notify.slack_people import SlackPeople
 from lpmsync.services.clock import utc_now
 from lpmsync.services.jobs_locks import CHECK, SEND, job_lock
 from lpmsync.services.notify import (

@@ -295,7 +295,7 @@ class OutboxRepository:
         """Every row whose dedup key starts with `prefix` (a week's digest), oldest first."""
         query = select(outbox.c.id).where(outbox.c.dedup_key.startswith(prefix, autoescape=True))
         with self._engine.connect() as conn:
-            return _entries(conn, list(conn.execute(query.order_by(outbox.c.id)).scalars()))
+            return entries_by_id(conn, list(conn.execute(query.order_by(outbox.c.id)).scalars()))
 
     def replace_pending(self, entry_ids: Sequence[int], now: datetime, reason: str) -> int:
         """Withdraw these rows if still waiting and not held by a sender (a rebuilt digest
