@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/lpmsync demo --out demo-out
+	$(BIN)/lpmsync demo --out demo-out $$([ -t 1 ] || echo --no-serve)
 
 lint: $(STAMP)
 	$(BIN)/ruff check lpmsync tests benchmarks
