@@ -6,7 +6,7 @@ event loop serves connections without a thread each.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from importlib.resources import files
@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -67,8 +68,13 @@ def ticks(text: str) -> Markup:
 
 
 def create_app(
-    probes: Probes, pages: Pages | None = None, token: AccessToken | None = None
+    probes: Probes,
+    pages: Pages | None = None,
+    token: AccessToken | None = None,
+    allowed_hosts: Sequence[str] | None = None,
 ) -> Starlette:
+    """`allowed_hosts`: the Host headers accepted (None: any); a board on loopback accepts only
+    its own names, so a web page cannot reach it through DNS rebinding."""
     limiter = anyio.CapacityLimiter(WORKER_THREADS)
 
     async def pooled(work: Callable[[], T]) -> T:
@@ -107,7 +113,11 @@ def create_app(
 
     return Starlette(
         routes=route_list,
-        middleware=[Middleware(SecurityHeaders), Middleware(TokenGate, token=token)],
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts, www_redirect=False),
+            Middleware(TokenGate, token=token),
+        ],
         exception_handlers={404: not_found, 405: not_found},
     )
 
