@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.cli_helpers import run_cli
 from tests.web_support import sync_sandbox_portfolio
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,3 +93,16 @@ def test_the_demo_ends_by_serving_its_board_until_ctrl_c(tmp_path: Path) -> None
     finally:
         code = stop(process, fd)
     assert code == 0 and "Traceback" not in seen
+
+
+def test_serve_without_its_token_variable_is_a_config_error(tmp_path: Path) -> None:
+    config = tmp_path / "lpmsync.yaml"
+    text = (ROOT / "config" / "demo.yaml").read_text(encoding="utf-8")
+    store = f"sqlite:///{tmp_path / 'lpmsync.db'}"
+    web = "web:\n  auth_token_env: LPMSYNC_TEST_UNSET_BOARD_TOKEN\n"
+    config.write_text(text + f"\nstore:\n  url: {store}\n" + web, encoding="utf-8")
+    result = run_cli("serve", "-c", str(config), "--port", "0", cwd=tmp_path, timeout=60)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "web.auth_token_env" in result.stderr
+    assert "LPMSYNC_TEST_UNSET_BOARD_TOKEN is not set" in result.stderr
+    assert "Traceback" not in result.stderr
