@@ -49,7 +49,7 @@ $(DEV): pyproject.toml uv.lock | $(UV)
 	@touch $@ $(RUNTIME)
 
 demo: $(RUNTIME)
-	$(BIN)/lpmsync demo --out demo-out $(DEMO_ARGS)
+	$(BIN)/lpmsync demo --out demo-out $$([ -t 1 ] || echo --no-serve) $(DEMO_ARGS)
 
 lint: $(DEV)
 	$(BIN)/ruff check lpmsync tests benchmarks docs

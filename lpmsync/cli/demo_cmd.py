@@ -25,6 +25,7 @@ from rich.table import Table
 
 from lpmsync.bootstrap import build_connectors, build_slack_sender, open_configured_store
 from lpmsync.cli.common import console, load, print_send
+from lpmsync.cli.demo_board import serve_demo_board, should_serve
 from lpmsync.cli.slack_view import render_message
 from lpmsync.cli.sync_cmd import summary_table
 from lpmsync.sandbox.demo_config import demo_config_path
@@ -49,6 +50,13 @@ def demo(
         typer.Option("--config", "-c", help="Demo config (default: the one bundled with lpmsync)."),
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Sample portfolio seed.")] = 42,
+    no_serve: Annotated[
+        bool,
+        typer.Option(
+            "--no-serve",
+            help="Do not serve the board at the end (it is only served on a terminal anyway).",
+        ),
+    ] = False,
 ) -> None:
     """Run sync → check → send → digest against the bundled sandbox (no credentials needed)."""
     started = time.monotonic()
@@ -71,6 +79,8 @@ def demo(
         assert isinstance(workspace, SlackWorkspace), "the sandbox Slack server did not start"
         _show_slack(workspace, out)
     _outro(out, time.monotonic() - started)
+    if should_serve(no_serve):
+        serve_demo_board(settings, clock)
 
 
 def _demo_settings(config: Path | None) -> Settings:

@@ -6,7 +6,7 @@ event loop serves connections without a thread each.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from importlib.resources import files
@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -67,8 +68,13 @@ def ticks(text: str) -> Markup:
 
 
 def create_app(
-    probes: Probes, pages: Pages | None = None, token: AccessToken | None = None
+    probes: Probes,
+    pages: Pages | None = None,
+    token: AccessToken | None = None,
+    allowed_hosts: Sequence[str] | None = None,
 ) -> Starlette:
+    """`allowed_hosts`: the Host headers accepted (None: any); a board on loopback accepts only
+    its own names, so a web page cannot reach it through DNS rebinding."""
     limiter = anyio.CapacityLimiter(WORKER_THREADS)
 
     async def pooled(work: Callable[[], T]) -> T:
@@ -91,9 +97,26 @@ def create_app(
             routes.PageContext(pages.reader, env, pages.title, token), pooled
         )
 
+    not_found = _error_handler(env, pages, token)
+    return Starlette(
+        routes=route_list,
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts, www_redirect=False),
+            Middleware(TokenGate, token=token),
+        ],
+        exception_handlers={404: not_found, 405: not_found},
+    )
+
+
+def _error_handler(
+    env: Environment, pages: Pages | None, token: AccessToken | None
+) -> Callable[[Request, Exception], Awaitable[Response]]:
+    """404 and 405: a page for a browser, JSON for probes, scrapers and curl."""
+
     async def not_found(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 500
-        if "text/html" not in request.headers.get("accept", ""):  # probes, scrapers, curl
+        if "text/html" not in request.headers.get("accept", ""):
             paths = [path for path in PATHS if pages is not None or path in PROBE_PATHS]
             return JSONResponse({"error": _detail(exc), "paths": paths}, status_code=status)
         page = env.get_template("error.html").render(
@@ -105,11 +128,7 @@ def create_app(
         )
         return HTMLResponse(page, status_code=status)
 
-    return Starlette(
-        routes=route_list,
-        middleware=[Middleware(SecurityHeaders), Middleware(TokenGate, token=token)],
-        exception_handlers={404: not_found, 405: not_found},
-    )
+    return not_found
 
 
 def _detail(exc: Exception) -> str:

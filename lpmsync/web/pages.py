@@ -102,8 +102,9 @@ class FindingRow:
     theme: str  # theme key, "unaligned" or "" (not about one theme)
     theme_name: str
     source: str
-    item: str
-    path: str | None
+    item: str  # the item's key, or what a portfolio-wide finding is about ("Implementing epics")
+    path: str | None  # the item page, or the board narrowed to the finding's scope
+    about_item: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,9 +153,29 @@ def _row(snapshot: Snapshot, finding: Finding) -> FindingRow:
         theme=theme or "",
         theme_name=snapshot.theme_names.get(theme, theme) if theme else "",
         source=subject.source if subject else "",
-        item=subject.key if subject else "",
-        path=item_path(subject.source, subject.key) if subject else None,
+        item=subject.key if subject else _scope_label(finding),
+        path=item_path(subject.source, subject.key) if subject else _scope_board(finding),
+        about_item=subject is not None,
     )
+
+
+def _scope_label(finding: Finding) -> str:
+    scope = finding.scope
+    level = f"{scope.level.value}s" if scope.level is not None else "items"
+    where = f"{scope.state} {level}" if scope.state else f"active {level}"
+    return f"{where} in {scope.value_stream}" if scope.value_stream else where
+
+
+def _scope_board(finding: Finding) -> str:
+    """The board showing what a portfolio-wide finding counts."""
+    scope = finding.scope
+    pairs = [
+        ("level", scope.level.value if scope.level is not None else ""),
+        ("value_stream", scope.value_stream or ""),
+        ("theme", scope.theme or ""),
+    ]
+    query = urlencode([(key, value) for key, value in pairs if value])
+    return "/?" + query if query else "/"
 
 
 def _matches(row: FindingRow, filters: Mapping[str, str]) -> bool:
@@ -176,6 +197,6 @@ def _sort_key(sort: str):  # type: ignore[no-untyped-def]
         "rule": lambda row: (row.finding.rule, severity(row)),
         "theme": lambda row: (row.theme == "", row.theme, severity(row)),
         "source": lambda row: (row.source == "", row.source, severity(row)),
-        "item": lambda row: (row.path is None, row.source, row.item, row.finding.rule),
+        "item": lambda row: (not row.about_item, row.source, row.item, row.finding.rule),
     }
     return keys[sort]

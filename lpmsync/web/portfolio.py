@@ -34,6 +34,7 @@ class PortfolioReader:
         self._clock = clock
         self._policy_digest = hashlib.sha256(repr(self._policy).encode()).hexdigest()[:12]
         self._lock = threading.Lock()
+        self._digest_lock = threading.Lock()  # a slow digest (charts) never holds the board up
         self._snapshot: Snapshot | None = None
         self._digest: tuple[str, str, str] | None = None  # version, page, its inline style
 
@@ -55,7 +56,7 @@ class PortfolioReader:
 
     def digest_page(self, version: str) -> tuple[str, str]:
         """This week's digest as `digest --dry-run` previews it, and its inline stylesheet."""
-        with self._lock:
+        with self._digest_lock:
             if self._digest is None or self._digest[0] != version:
                 page = self._digest_html()
                 style = _STYLE.search(page)

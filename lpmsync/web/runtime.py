@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from prometheus_client import CollectorRegistry
 from starlette.applications import Starlette
@@ -56,13 +57,26 @@ def board_app(
     registry: CollectorRegistry,
     readiness: Callable[[], Readiness],
     clock: Clock,
+    *,
+    allowed_hosts: Sequence[str] | None = None,
 ) -> Starlette:
     reader = PortfolioReader(store, settings, clock)
     return create_app(
         Probes(registry, readiness),
         Pages(reader, settings.portfolio.name),
         access_token(settings),
+        allowed_hosts,
     )
+
+
+def host_names(settings: Settings, host: str) -> list[str] | None:
+    """On 127.0.0.1 only loopback names (and `web.base_url`'s host, for a local proxy) reach the
+    board; on any other address any name does (the operator put it on the network)."""
+    if host not in ("127.0.0.1", "localhost"):
+        return None
+    names = ["127.0.0.1", "localhost"]
+    base = urlsplit(settings.web.base_url or "").hostname
+    return [*names, base] if base else names
 
 
 def board_server(
@@ -76,8 +90,9 @@ def board_server(
     port: int | None = None,
 ) -> WebServer:
     """The board's server, bound (not yet serving): `host`/`port` override the settings."""
-    app = board_app(settings, store, registry, readiness, clock)
     default_host, default_port = web_address(settings)
-    return WebServer(
-        app, host if host is not None else default_host, port if port is not None else default_port
+    bind = host if host is not None else default_host
+    app = board_app(
+        settings, store, registry, readiness, clock, allowed_hosts=host_names(settings, bind)
     )
+    return WebServer(app, bind, port if port is not None else default_port)

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import socket
 import threading
 import time
+from signal import SIGINT, SIGTERM
+from types import FrameType
 from typing import Any
 
 import uvicorn
@@ -141,9 +144,23 @@ class WebServer:
         return self
 
     def serve_forever(self) -> None:
-        """Blocks; uvicorn handles SIGINT and SIGTERM (finishing requests in flight)."""
-        log.info("board, health and metrics on %s (/ /healthz /readyz /metrics)", self.url)
-        self._run()
+        """Serve until SIGINT (Ctrl-C) or SIGTERM, then finish the requests in flight and return
+        (the caller exits 0: stopping is what was asked for)."""
+        asked = threading.Event()
+
+        def request_stop(_signum: int, _frame: FrameType | None) -> None:
+            asked.set()
+
+        previous = {sig: signal.signal(sig, request_stop) for sig in (SIGINT, SIGTERM)}
+        try:
+            self.start()
+            while not asked.wait(0.5) and self._thread is not None and self._thread.is_alive():
+                pass
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            log.info("board stopped")
+            self.stop()
 
     def stop(self) -> None:
         self._server.should_exit = True

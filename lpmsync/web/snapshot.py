@@ -100,10 +100,6 @@ def build_snapshot(
     by_ref = {item.ref: item for item in items}
     entered = entered_dates(by_ref.values(), history)
     findings = _findings_by_item(analysis.findings)
-    children: dict[ItemRef, list[WorkItem]] = defaultdict(list)
-    for item in by_ref.values():
-        if item.parent is not None:
-            children[item.parent].append(item)
     names = {theme.key: theme.name for theme in policy.themes}
     colours = {theme.key: PALETTE[i % len(PALETTE)] for i, theme in enumerate(policy.themes)}
     order = {state.name: index for index, state in enumerate(policy.states)}
@@ -127,7 +123,7 @@ def build_snapshot(
         analysis=analysis,
         items=by_ref,
         cards=tuple(cards),
-        children={ref: tuple(sorted(kids, key=_by_key)) for ref, kids in children.items()},
+        children=_children(by_ref.values()),
         findings_by_item=findings,
         entered=entered,
         theme_names=names,
@@ -152,6 +148,14 @@ def entered_dates(
 
 
 _EPS = timedelta(microseconds=1)
+
+
+def _children(items: Iterable[WorkItem]) -> dict[ItemRef, tuple[WorkItem, ...]]:
+    children: dict[ItemRef, list[WorkItem]] = defaultdict(list)
+    for item in items:
+        if item.parent is not None:
+            children[item.parent].append(item)
+    return {ref: tuple(sorted(kids, key=_by_key)) for ref, kids in children.items()}
 
 
 def _findings_by_item(findings: Sequence[Finding]) -> dict[ItemRef, tuple[Finding, ...]]:

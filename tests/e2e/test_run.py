@@ -43,11 +43,13 @@ def test_cycles_on_schedule_then_stops_cleanly(tmp_path: Path, sig: int) -> None
         first = service.wait_for(cycle_done)
         second = service.wait_for(cycle_done)
         alive, ready = fetch(f"{health}/healthz"), fetch(f"{health}/readyz")
+        board = fetch(f"{health}/")  # the board is served beside the scheduler
         code = service.stop(sig)
     assert code == 0, service.output()
     assert first["message"] == second["message"] == "cycle: ok"
     assert alive == (200, {"status": "alive"})
     assert ready[0] == 200 and ready[1]["status"] == "ready"
+    assert board[0] == 200 and '<section class="head' in board[1]
     assert "lpmsync stopped" in service.output() and "Traceback" not in service.output()
     store = open_store(f"sqlite:///{tmp_path / 'data' / 'lpmsync.db'}")
     try:

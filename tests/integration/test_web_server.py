@@ -132,3 +132,24 @@ def restore_logging() -> Iterator[None]:
         if handler not in handlers:
             root.removeHandler(handler)
     root.setLevel(level)
+
+
+def test_a_board_on_loopback_answers_only_to_its_own_names(restore_logging: None) -> None:
+    app = create_app(
+        Probes(Metrics().registry, lambda: Readiness(True)),
+        allowed_hosts=["127.0.0.1", "localhost"],
+    )
+    server = WebServer(app, "127.0.0.1", 0).start()
+    try:
+
+        def with_host(host: str) -> bytes:
+            with socket.create_connection((server.host, server.port), timeout=10) as conn:
+                head = f"GET /healthz HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+                conn.sendall(head.encode())
+                return read_all(conn)
+
+        assert with_host(f"localhost:{server.port}").startswith(b"HTTP/1.1 200")
+        assert with_host(f"127.0.0.1:{server.port}").startswith(b"HTTP/1.1 200")
+        assert with_host("attacker.example").startswith(b"HTTP/1.1 400")  # DNS rebinding
+    finally:
+        server.stop()

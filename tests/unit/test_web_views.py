@@ -149,8 +149,10 @@ def test_findings_filter_by_the_slack_link_parameters_and_sort() -> None:
     assert {row.finding.rule for row in aging.rows} == {"aging"} and aging.rows
     unaligned = findings_page(snapshot, {"theme": UNALIGNED})
     assert unaligned.rows and {row.theme for row in unaligned.rows} == {UNALIGNED}
-    portfolio_wide = [row for row in every.rows if row.path is None]
+    portfolio_wide = [row for row in every.rows if not row.about_item]
     assert portfolio_wide and all(row.source == "" for row in portfolio_wide)
+    breach = next(row for row in every.rows if row.finding.rule == "wip-breach")
+    assert (breach.item, breach.path) == ("Implementing epics", "/?level=epic")
     by_item = findings_page(snapshot, {"sort": "item", "severity": "warning"})
     assert by_item.query(sort="rule") == "?severity=warning&sort=rule"
     assert findings_page(snapshot, {"sort": "nonsense"}).sort == "severity"
