@@ -45,6 +45,7 @@ class JiraFields(StrictModel):
     owner: str = "assignee"  # or a user-picker field by name or id
     epic_link: str = "Epic Link"  # Data Center: found by name through /rest/api/2/field
     parent_link: str | None = None  # Advanced Roadmaps "Parent Link", for levels above epic
+    due_date: str | None = "duedate"  # target date for `forecast-risk`: duedate or a date field
 
 
 class JiraSource(StrictModel):
@@ -109,6 +110,7 @@ class AdoFields(StrictModel):
     )
     value_stream: AdoValueStream = Field(default_factory=AdoValueStream)
     owner: str = "System.AssignedTo"
+    target_date: str | None = "Microsoft.VSTS.Scheduling.TargetDate"  # for `forecast-risk`
 
 
 class AzureDevOpsSource(StrictModel):

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Column,
+    Date,
     DateTime,
     Dialect,
     Float,
@@ -69,6 +70,7 @@ items = Table(
     Column("owner", String(255)),
     Column("estimate", Float),
     Column("wsjf", JSON, nullable=False),
+    Column("target_date", Date),  # migration 0005
     Column("content_hash", String(64), nullable=False),
     Column("synced_at", UtcDateTime, nullable=False),
 )
