@@ -39,6 +39,7 @@ class FlowTally:
     state_diffs: dict[Level, dict[str, list[int]]] = field(default_factory=dict)
     finished: list[Finished] = field(default_factory=list)
     left_out: dict[str, dict[Level, int]] = field(default_factory=dict)
+    stays: dict[tuple[str, Level], list[float]] = field(default_factory=dict)  # seconds
 
     def __post_init__(self) -> None:
         for level in Level:
@@ -89,6 +90,9 @@ class FlowPass:
         self._working = self._active.difference(flow.wait_states)
         self._state_of = {source: StateOf(statuses) for source, statuses in flow.statuses.items()}
         self.tally = FlowTally(window.weeks, policy.active_states)
+        self._stay_states = frozenset(
+            state.name for state in policy.states if state.max_age_percentile is not None
+        )
         self._ends = list(window.ends)
 
     def run(
@@ -139,6 +143,8 @@ class FlowPass:
 
     def _moved(self, item: WorkItem, timeline: Timeline) -> None:
         self._load(item, timeline)
+        if self._stay_states:
+            self._stays(item, timeline)
         done = timeline.last_entry(self._done)
         if done is None:
             return
@@ -171,6 +177,16 @@ class FlowPass:
             if first < last:
                 by_state[first] += 1
                 by_state[last] -= 1
+
+    def _stays(self, item: WorkItem, timeline: Timeline) -> None:
+        """Stays in the watched states that ended inside the window (and began where known)."""
+        times, states, window = timeline.times, timeline.states, self._window
+        first = 0 if timeline.complete else 1
+        for index in range(first, len(times) - 1):
+            state = states[index]
+            if state in self._stay_states and window.start <= times[index + 1] < window.now:
+                seconds = (times[index + 1] - times[index]).total_seconds()
+                self.tally.stays.setdefault((state, item.level), []).append(seconds)
 
     def _finish(self, item: WorkItem, timeline: Timeline, done: int) -> None:
         times, states = timeline.times, timeline.states
