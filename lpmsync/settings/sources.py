@@ -127,8 +127,8 @@ class AzureDevOpsSource(StrictModel):
     use_board_column: bool = False
     wiql_filter: str | None = None  # extra WIQL condition, e.g. "[System.AreaPath] UNDER 'X'"
     # Read every past state transition on the first sync (sequential: 1 request per 1,000
-    # revisions). Off: transitions are recorded from the first sync on.
-    history_backfill: bool = False
+    # revisions; the flow metrics need them). Off: transitions are recorded from the first sync on.
+    history_backfill: bool = True
     fields: AdoFields = Field(default_factory=AdoFields)
     parallelism: int = Field(default=4, ge=1, le=16)
     overlap_minutes: int = Field(default=5, ge=0)
