@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from lpmsync.analysis.flow_digest import flow_headlines
 from lpmsync.domain.digest import AllocationLine, Digest, DigestItem, Headline, Unit, WipLine
 from lpmsync.domain.findings import JsonValue, RuleId
 from lpmsync.domain.policies import PortfolioPolicy
@@ -42,6 +43,7 @@ def build_digest(
     unaligned = _unaligned(analysis)
     wip = _wip(analysis.wip, _section(before, "wip"))
     headlines = _headlines(analysis, alerts, len(unaligned), wip, _section(before, "headlines"))
+    headlines += flow_headlines(analysis.flow, _section(before, "headlines"))  # flow_digest.py
     return Digest(
         portfolio=policy.name,
         taken_at=now,
@@ -54,6 +56,7 @@ def build_digest(
         unaligned_total=len(unaligned),
         unmapped=analysis.unmapped,
         previous_at=previous[0] if previous else None,
+        flow=analysis.flow,
     )
 
 

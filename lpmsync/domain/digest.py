@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from lpmsync.domain.flow import FlowMetrics
 from lpmsync.domain.model import Level
 from lpmsync.domain.report import ItemAge, UnmappedItem
 
@@ -105,3 +106,4 @@ class Digest:
     unaligned_total: int = 0
     unmapped: tuple[UnmappedItem, ...] = ()
     previous_at: datetime | None = None
+    flow: FlowMetrics | None = None  # the flow charts and forecasts

@@ -26,6 +26,9 @@ _CHART_TITLES = {
     "allocation.png": "Allocation against target",
     "wip.png": "WIP against limits",
     "aging.png": "Longest in their state",
+    "flow_cfd.png": "Cumulative flow of the portfolio Kanban",
+    "flow_time.png": "Flow time of finished items",
+    "flow_velocity_load.png": "Velocity and load per week",
 }
 
 
@@ -68,8 +71,9 @@ def plan_digest(store: SqlStore, settings: Settings, now: datetime) -> DigestPla
 def _charts(digest: Digest) -> dict[str, bytes]:
     # matplotlib takes ~0.3 s to import: only the digest pays for it, not every command.
     from lpmsync.notify.charts import digest_charts  # noqa: PLC0415
+    from lpmsync.notify.charts_flow import flow_charts  # noqa: PLC0415
 
-    return digest_charts(digest)
+    return {**digest_charts(digest), **flow_charts(digest.flow)}
 
 
 def _iso_week(now: datetime, timezone: str) -> str:
