@@ -24,9 +24,8 @@ SECONDS_PER_DAY = 86_400.0
 def measure_flow(ctx: Context, history: Sequence[StateChange]) -> FlowMetrics:
     policy = ctx.policy
     window = Window(ctx.now, policy.flow.window_weeks)
-    groups, recent = group_history(history, window.start)
     in_kanban = [item for item in ctx.items if item.state in ctx.state_index]
-    tally = FlowPass(policy, window).run(in_kanban, groups, recent)
+    tally = FlowPass(policy, window).run(in_kanban, group_history(history))
     states = tally.states_at_ends()
     finished = sorted(tally.finished, key=_finish_order)
     return FlowMetrics(
