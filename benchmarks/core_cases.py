@@ -10,7 +10,9 @@ from datetime import UTC, datetime
 from benchmarks.harness import Case, Sample, timed
 from benchmarks.sandbox_rig import DEMO_CONFIG, ENVIRON
 from lpmsync.analysis import analyse
+from lpmsync.analysis.build import build_context
 from lpmsync.analysis.digest import AlertCounts, build_digest
+from lpmsync.analysis.flow import measure_flow
 from lpmsync.notify.charts import digest_charts
 from lpmsync.notify.render_digest import render_digest
 from lpmsync.sandbox.generator import generate
@@ -76,8 +78,23 @@ def analysis_cases(sizes: list[int], runs: int) -> list[Case]:
             )
         else:
             case.verdict = f"peak RSS {peak['peak_mib']:.0f} MiB"
-        cases.append(case)
+        cases += [case, _flow_case(n, (items, history), policy, runs, case.median)]
     return cases
+
+
+def _flow_case(n, sample, policy, runs: int, total: float) -> Case:  # type: ignore[no-untyped-def]
+    """The flow metrics alone (issue 15), side by side with the whole analysis that includes
+    them: the context they read is built once, outside the timing."""
+    items, history = sample
+    ctx = build_context(items, policy, NOW, history)
+    samples = [timed(lambda: _flow_once(ctx, history)) for _ in range(runs)]
+    case = Case("Analysis", f"  of which flow metrics N={n} ({len(history)} transitions)", samples)
+    case.verdict = f"{case.median / total:.0%} of analyse()" if total else ""
+    return case
+
+
+def _flow_once(ctx, history) -> None:  # type: ignore[no-untyped-def]
+    measure_flow(ctx, history)
 
 
 def _analyse_once(items, policy, history) -> None:  # type: ignore[no-untyped-def]

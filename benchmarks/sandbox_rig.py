@@ -100,6 +100,12 @@ def source_configs(urls: dict[str, str], parallelism: int = 4) -> dict[str, Any]
         ),
         "jira-dc": dc,
         "ado": azure.model_copy(
-            update={"organization_url": urls["ado"], "parallelism": parallelism}
+            # Like for like with the baseline, which reads no history: the history's first-sync
+            # cost (revision pages) is documented in docs/azure-devops.md and pinned by tests.
+            update={
+                "organization_url": urls["ado"],
+                "parallelism": parallelism,
+                "history_backfill": False,
+            }
         ),
     }

@@ -82,7 +82,7 @@ def _analyse(
         *hierarchy_findings(ctx),
         *drift,
         *wip_findings(ctx, wip),
-        *aging_findings(ctx),
+        *aging_findings(ctx, flow),
         *stale_findings(ctx),
         *wsjf_findings(ctx),
         *forecast_risk_findings(ctx, flow),

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from lpmsync.analysis.context import Context, days_between, describe
 from lpmsync.domain.findings import Finding, JsonValue, RuleId
+from lpmsync.domain.flow import FlowMetrics, StayLimit
 from lpmsync.domain.model import WorkItem
 from lpmsync.domain.policies import RuleConfig
 from lpmsync.domain.report import ItemAge
@@ -29,38 +30,82 @@ def entered(ctx: Context, item: WorkItem) -> tuple[datetime, str]:
     return item.updated, "updated"
 
 
-def aging_findings(ctx: Context) -> list[Finding]:
+def aging_findings(ctx: Context, flow: FlowMetrics | None = None) -> list[Finding]:
+    """Items in a state longer than its `max_age_days`, or longer than its `max_age_percentile`
+    of the past stays in it (`flow.stay_limits`; none with too few samples)."""
     config = ctx.rule(RuleId.AGING)
     if config is None:
         return []
     limits = {state.name: state.max_age_days for state in ctx.policy.states}
+    stay_limits = flow.stay_limits if flow is not None else {}
     findings = []
     for state in ctx.active_states(config):
         max_age = limits.get(state)
-        if max_age is None:
-            continue
-        # Entered before the cutoff = in the state for more than max_age days.
-        cutoff = ctx.now - timedelta(days=max_age)
-        for item in ctx.in_states((state,), config.levels):
-            since = item.entered_state_at or entered(ctx, item)[0]
-            if since < cutoff:
-                findings.append(_aging(ctx, config, item, max_age))
+        for level in config.levels:
+            stay = stay_limits.get((state, level))
+            if max_age is None and (stay is None or stay.days is None):
+                continue
+            for item in ctx.cell(state, level):
+                finding = _check(ctx, config, item, max_age, stay)
+                if finding is not None:
+                    findings.append(finding)
     return findings
 
 
-def _aging(ctx: Context, config: RuleConfig, item: WorkItem, max_age: int) -> Finding:
+def _check(
+    ctx: Context,
+    config: RuleConfig,
+    item: WorkItem,
+    max_age: int | None,
+    stay: StayLimit | None,
+) -> Finding | None:
+    since = item.entered_state_at or entered(ctx, item)[0]
+    # Entered before the cutoff = in the state for more than max_age days.
+    over_days = max_age is not None and since < ctx.now - timedelta(days=max_age)
+    over_stays = (
+        stay is not None and stay.days is not None and days_between(ctx.now, since) > stay.days
+    )
+    if not over_days and not over_stays:
+        return None
+    return _aging(ctx, config, item, max_age if over_days else None, stay)
+
+
+def _aging(
+    ctx: Context,
+    config: RuleConfig,
+    item: WorkItem,
+    max_age: int | None,
+    stay: StayLimit | None,
+) -> Finding:
+    """`max_age` is set when the item is over it; else it is over the stay percentile."""
     since, since_source = entered(ctx, item)
     days = int(days_between(ctx.now, since))
-    message = (
-        f"{describe(item)} has been in {item.state} for {days} days, over its {max_age}-day limit"
-    )
+    if max_age is not None:
+        limit = f"over its {max_age}-day limit"
+    else:
+        assert stay is not None
+        limit = (
+            f"longer than {stay.percentile}% of the stays there in the last "
+            f"{ctx.policy.flow.window_weeks} weeks ({stay.days:g} days)"
+        )
+    message = f"{describe(item)} has been in {item.state} for {days} days, {limit}"
     evidence: dict[str, JsonValue] = {
-        "max_age_days": max_age,
+        "max_age_days": _configured_max_age(ctx, item.state),
         "days_in_state": days,
         "entered_state_at": since.isoformat(),
         "entered_from": since_source,
     }
+    if stay is not None:
+        evidence |= {
+            "max_age_percentile": stay.percentile,
+            "percentile_days": stay.days,
+            "samples": stay.samples,
+        }
     return ctx.item_finding(RuleId.AGING, config, item, message, evidence, item.state)
+
+
+def _configured_max_age(ctx: Context, state: str) -> int | None:
+    return next((s.max_age_days for s in ctx.policy.states if s.name == state), None)
 
 
 def stale_findings(ctx: Context) -> list[Finding]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from math import fsum
 
+from lpmsync.analysis.flow_digest import flow_headlines
 from lpmsync.domain.digest import AllocationLine, Digest, DigestItem, Headline, Unit, WipLine
 from lpmsync.domain.findings import JsonValue, RuleId
 from lpmsync.domain.policies import PortfolioPolicy
@@ -47,6 +48,7 @@ def build_digest(
     wip = _wip(tuple(row for row in analysis.wip if row.state in active), _section(before, "wip"))
     trends = [_section(snapshot, "allocation") for _, snapshot in history[-4:]]
     headlines = _headlines(analysis, alerts, len(unaligned), wip, _section(before, "headlines"))
+    headlines += flow_headlines(analysis.flow, _section(before, "headlines"))  # flow_digest.py
     return Digest(
         portfolio=policy.name,
         taken_at=now,
@@ -60,6 +62,7 @@ def build_digest(
         unmapped=analysis.unmapped,
         previous_at=previous[0] if previous else None,
         aging_limits={s.name: s.max_age_days for s in policy.states if s.max_age_days},
+        flow=analysis.flow,
     )
 
 

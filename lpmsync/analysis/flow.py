@@ -15,7 +15,7 @@ from lpmsync.analysis.flow_forecast import Forecaster, nearest_rank
 from lpmsync.analysis.flow_pass import Finished, FlowPass, FlowTally, group_history
 from lpmsync.analysis.themes import ThemeStatus
 from lpmsync.domain.findings import RuleId
-from lpmsync.domain.flow import FlowMetrics, FlowTime, Forecast
+from lpmsync.domain.flow import MIN_STAYS, FlowMetrics, FlowTime, Forecast, StayLimit
 from lpmsync.domain.model import Level, StateChange, WorkItem
 
 SECONDS_PER_DAY = 86_400.0
@@ -24,9 +24,8 @@ SECONDS_PER_DAY = 86_400.0
 def measure_flow(ctx: Context, history: Sequence[StateChange]) -> FlowMetrics:
     policy = ctx.policy
     window = Window(ctx.now, policy.flow.window_weeks)
-    groups, recent = group_history(history, window.start)
     in_kanban = [item for item in ctx.items if item.state in ctx.state_index]
-    tally = FlowPass(policy, window).run(in_kanban, groups, recent)
+    tally = FlowPass(policy, window).run(in_kanban, group_history(history))
     states = tally.states_at_ends()
     finished = sorted(tally.finished, key=_finish_order)
     return FlowMetrics(
@@ -43,7 +42,24 @@ def measure_flow(ctx: Context, history: Sequence[StateChange]) -> FlowMetrics:
         left_out={figure: dict(counts) for figure, counts in tally.left_out.items()},
         states=states,
         finished=tuple(entry.item for entry in finished),
+        stay_limits=_stay_limits(ctx, tally),
     )
+
+
+def _stay_limits(ctx: Context, tally: FlowTally) -> dict[tuple[str, Level], StayLimit]:
+    """Per state with `max_age_percentile` and level: that percentile of the past stays."""
+    limits = {}
+    for state in ctx.policy.states:
+        percentile = state.max_age_percentile
+        if percentile is None:
+            continue
+        for level in Level:
+            stays = sorted(tally.stays.get((state.name, level), ()))
+            days = None
+            if len(stays) >= MIN_STAYS:
+                days = round(nearest_rank(stays, percentile) / SECONDS_PER_DAY, 2)
+            limits[(state.name, level)] = StayLimit(percentile, len(stays), days)
+    return limits
 
 
 def _summed(rows: Iterable[tuple[int, ...]], weeks: int) -> tuple[int, ...]:

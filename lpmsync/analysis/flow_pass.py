@@ -7,10 +7,11 @@ current state throughout it; only the others have their timeline rebuilt.
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from itertools import groupby
+from operator import attrgetter
 
 from lpmsync.analysis.flow_buckets import Window
 from lpmsync.analysis.flow_timeline import StateOf, Timeline, build_timeline
@@ -19,6 +20,8 @@ from lpmsync.domain.model import Level, StateChange, WorkItem
 from lpmsync.domain.policies import PortfolioPolicy
 
 ItemKey = tuple[str, str]
+_AT = attrgetter("at")
+_ITEM = attrgetter("source", "key")
 
 
 @dataclass(slots=True)
@@ -39,6 +42,7 @@ class FlowTally:
     state_diffs: dict[Level, dict[str, list[int]]] = field(default_factory=dict)
     finished: list[Finished] = field(default_factory=list)
     left_out: dict[str, dict[Level, int]] = field(default_factory=dict)
+    stays: dict[tuple[str, Level], list[float]] = field(default_factory=dict)  # seconds
 
     def __post_init__(self) -> None:
         for level in Level:
@@ -60,22 +64,17 @@ class FlowTally:
         return result
 
 
-def group_history(
-    history: Sequence[StateChange], since: datetime
-) -> tuple[dict[ItemKey, list[StateChange]], set[ItemKey]]:
-    """Changes by item, and the items with a change at or after `since`."""
+def group_history(history: Sequence[StateChange]) -> dict[ItemKey, list[StateChange]]:
+    """Changes by item. The store sends them grouped by item, so runs of one item are taken
+    whole (C-level `groupby`); an item met again later (unsorted input) is extended."""
     groups: dict[ItemKey, list[StateChange]] = {}
-    recent: set[ItemKey] = set()
-    for change in history:
-        key = (change.source, change.key)
+    for key, run in groupby(history, key=_ITEM):
         found = groups.get(key)
         if found is None:
-            groups[key] = [change]
+            groups[key] = list(run)
         else:
-            found.append(change)
-        if change.at >= since:
-            recent.add(key)
-    return groups, recent
+            found.extend(run)
+    return groups
 
 
 class FlowPass:
@@ -89,27 +88,29 @@ class FlowPass:
         self._working = self._active.difference(flow.wait_states)
         self._state_of = {source: StateOf(statuses) for source, statuses in flow.statuses.items()}
         self.tally = FlowTally(window.weeks, policy.active_states)
+        self._stay_states = frozenset(
+            state.name for state in policy.states if state.max_age_percentile is not None
+        )
         self._ends = list(window.ends)
+        self._starts_at = list(window.starts)
+        self._start, self._now = window.start, window.now
 
     def run(
-        self,
-        items: Sequence[WorkItem],
-        groups: Mapping[ItemKey, list[StateChange]],
-        recent: set[ItemKey],
+        self, items: Sequence[WorkItem], groups: Mapping[ItemKey, list[StateChange]]
     ) -> FlowTally:
         start = self._window.start
         for item in items:
-            key = (item.source, item.key)
+            changes = groups.get((item.source, item.key))
             since = item.entered_state_at
             if (
-                key not in recent
-                and item.created < start
+                item.created < start
                 and (since is None or since < start)
-                and self._settled(item, groups.get(key))
+                and (not changes or max(map(_AT, changes)) < start)
+                and self._settled(item, changes)
             ):
                 self._still(item)
                 continue
-            timeline = build_timeline(item, groups.get(key), self._mapper(item.source))
+            timeline = build_timeline(item, changes, self._mapper(item.source))
             if timeline is None:
                 for figure in FLOW_FIGURES:
                     self.tally.left_out[figure][item.level] += 1
@@ -128,8 +129,8 @@ class FlowPass:
         """Whether the history (if any) ends in the item's current state."""
         if not changes:
             return True
-        last = changes[-1] if len(changes) == 1 else max(changes, key=_at)
-        return self._mapper(item.source)(last.to_status) == item.state
+        last = changes[-1] if len(changes) == 1 else max(changes, key=_AT)
+        return self._mapper(item.source)[last.to_status] == item.state
 
     def _still(self, item: WorkItem) -> None:
         """An item in one state throughout the window."""
@@ -139,12 +140,15 @@ class FlowPass:
 
     def _moved(self, item: WorkItem, timeline: Timeline) -> None:
         self._load(item, timeline)
+        if self._stay_states:
+            self._stays(item, timeline)
         done = timeline.last_entry(self._done)
         if done is None:
             return
-        bucket = self._window.bucket(timeline.times[done])
-        if bucket is None:
+        finished_at = timeline.times[done]
+        if not self._start <= finished_at < self._now:
             return
+        bucket = bisect_right(self._starts_at, finished_at) - 1
         self.tally.velocity[item.level][bucket] += 1
         if item.level is Level.FEATURE:
             streams = self.tally.stream_velocity
@@ -160,32 +164,36 @@ class FlowPass:
         times, states, created = timeline.times, timeline.states, item.created
         if times[0] > created and bisect_left(ends, created) < bisect_left(ends, times[0]):
             self.tally.left_out["load"][item.level] += 1
-        count = len(times)
-        for index in range(count):
-            by_state = diffs.get(states[index])
-            if by_state is None:
-                continue
-            entered = times[index]
+        first_end = ends[0]
+        for state, entered, leaving in zip(states, times, [*times[1:], None], strict=True):
+            by_state = diffs.get(state)
+            if by_state is None or (leaving is not None and leaving <= first_end):
+                continue  # not active, or over before the first bucket end
             first = bisect_left(ends, entered if entered > created else created)
-            last = bisect_left(ends, times[index + 1]) if index + 1 < count else weeks
+            last = weeks if leaving is None else bisect_left(ends, leaving)
             if first < last:
                 by_state[first] += 1
                 by_state[last] -= 1
+
+    def _stays(self, item: WorkItem, timeline: Timeline) -> None:
+        """Stays in the watched states that ended inside the window (and began where known)."""
+        times, states, window = timeline.times, timeline.states, self._window
+        first = 0 if timeline.complete else 1
+        for index in range(first, len(times) - 1):
+            state = states[index]
+            if state in self._stay_states and window.start <= times[index + 1] < window.now:
+                seconds = (times[index + 1] - times[index]).total_seconds()
+                self.tally.stays.setdefault((state, item.level), []).append(seconds)
 
     def _finish(self, item: WorkItem, timeline: Timeline, done: int) -> None:
         times, states = timeline.times, timeline.states
         start = next((index for index in range(done) if states[index] in self._starts), None)
         if start is None:
             return
-        working = sum(
-            (times[index + 1] - times[index]).total_seconds()
-            for index in range(start, done)
-            if states[index] in self._working
-        )
+        working = 0.0
+        for index in range(start, done):
+            if states[index] in self._working:
+                working += (times[index + 1] - times[index]).total_seconds()
         seconds = (times[done] - times[start]).total_seconds()
         finished = FinishedItem(item.source, item.key, item.level, times[done], seconds / 86_400)
         self.tally.finished.append(Finished(finished, seconds, working))
-
-
-def _at(change: StateChange) -> datetime:
-    return change.at

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from lpmsync.domain.flow import FlowMetrics
 from lpmsync.domain.model import Level
 from lpmsync.domain.report import ItemAge, UnmappedItem
 
@@ -117,6 +118,7 @@ class Digest:
     unaligned_total: int = 0
     unmapped: tuple[UnmappedItem, ...] = ()
     previous_at: datetime | None = None
+    flow: FlowMetrics | None = None  # the flow charts and forecasts
     stale_sources: tuple[StaleSource, ...] = ()  # sent anyway, past the wait: a banner says so
     aging_limits: Mapping[str, int] = field(default_factory=dict)  # state → max_age_days
     actions_summary: str | None = None  # "3 alerts acknowledged, 2 snoozed this week"

@@ -65,6 +65,19 @@ class Forecast:
 
 
 @dataclass(frozen=True, slots=True)
+class StayLimit:
+    """`aging` against history: the nearest-rank `percentile` of `samples` past stays in a state
+    (stays that ended inside the window), in days; None with fewer than `MIN_STAYS` samples."""
+
+    percentile: int
+    samples: int
+    days: float | None
+
+
+MIN_STAYS = 5
+
+
+@dataclass(frozen=True, slots=True)
 class FlowMetrics:
     """The flow section of a report. Lists indexed by bucket run oldest first.
 
@@ -83,3 +96,4 @@ class FlowMetrics:
     left_out: Mapping[str, Mapping[Level, int]]
     states: Mapping[Level, Mapping[str, tuple[int, ...]]]
     finished: tuple[FinishedItem, ...] = ()
+    stay_limits: Mapping[tuple[str, Level], StayLimit] = field(default_factory=dict)

@@ -21,6 +21,7 @@ from lpmsync.notify.blocks import (
     split_message,
 )
 from lpmsync.notify.render_banner import stale_banner, stale_fallback
+from lpmsync.notify.render_flow import flow_blocks
 
 LINES_PER_SECTION = 10
 MAX_HYGIENE_LINES = 500  # beyond this the list is noise; `lpmsync report` has them all
@@ -49,6 +50,7 @@ def render_digest(digest: Digest, *, charts: bool = True) -> list[RenderedMessag
         ),
         *_lines_block(_unaligned_heading(digest), [_item_line(i) for i in digest.unaligned]),
         *_lines_block(_hygiene_heading(digest), _hygiene_lines(digest.unmapped)),
+        *flow_blocks(digest, charts=charts),  # forecasts: lpmsync/notify/render_flow.py
     ]
     if charts:
         body.append([context(["📈 Charts: allocation, WIP and aging are in the thread."])])

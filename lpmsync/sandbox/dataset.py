@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +44,7 @@ class SampleItem:
     job_size: float | None = None
     history: tuple[Transition, ...] = ()
     malformed: bool = False  # the personality serves it with a broken shape
+    target_date: date | None = None  # Jira due date / Azure DevOps target date
 
 
 @dataclass

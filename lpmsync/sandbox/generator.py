@@ -195,6 +195,9 @@ class _Converter:
             job_size=draft.wsjf[3],
             history=self._history(draft),
             malformed=draft.malformed,
+            target_date=(
+                None if draft.target_in_days is None else self._at(-draft.target_in_days).date()
+            ),
         )
 
     def _at(self, age_days: float) -> datetime:

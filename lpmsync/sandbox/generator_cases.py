@@ -106,6 +106,17 @@ def _flow_cases(p: Planner, cases: Cases) -> None:
     p.feature(lonely, FUNNEL)
     p.feature(lonely, ANALYZING)
     cases[RuleId.WIP_STARVED].append(lonely)
+    # forecast-risk: an epic due in three days with four features to go (no forecast is under a
+    # week); another has a target a year out, so a target date alone raises nothing
+    due = p.epic(IMPLEMENTING, "Payments", theme="cx")
+    due.target_in_days = 3
+    for state in (IMPLEMENTING, IMPLEMENTING, READY, ANALYZING):
+        p.feature(due, state)
+    p.feature(due, DONE)
+    relaxed = p.epic(IMPLEMENTING, "Payments", theme="cx")
+    relaxed.target_in_days = 365
+    p.feature(relaxed, IMPLEMENTING)
+    cases[RuleId.FORECAST_RISK].append(due)
 
 
 def _unmapped_cases(p: Planner, cases: Cases) -> None:

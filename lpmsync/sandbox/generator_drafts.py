@@ -49,6 +49,7 @@ class Draft:
     estimate: float | None = None
     wsjf: Wsjf = NO_WSJF
     malformed: bool = False
+    target_in_days: int | None = None  # a target (due) date this many days after `now`
     number: int = 0  # position in creation order, assigned when the plan is complete
 
 

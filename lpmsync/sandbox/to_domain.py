@@ -83,6 +83,7 @@ def _work_item(item: SampleItem, source: str, statuses: Mapping[str, str], url: 
         value_stream=item.value_stream,
         owner=item.owner,
         estimate=item.estimate,
+        target_date=item.target_date,
         wsjf=WsjfInputs(
             item.business_value, item.time_criticality, item.risk_reduction, item.job_size
         ),

@@ -31,6 +31,9 @@ _CHART_TITLES = {
     "allocation.png": "Allocation against target",
     "wip.png": "WIP against limits",
     "aging.png": "Longest in their state",
+    "flow_cfd.png": "Cumulative flow of the portfolio Kanban",
+    "flow_time.png": "Flow time of finished items",
+    "flow_velocity_load.png": "Velocity and load per week",
 }
 
 
@@ -133,8 +136,9 @@ def plan_digest(
 def _charts(digest: Digest) -> dict[str, bytes]:
     # matplotlib takes ~0.3 s to import: only the digest pays for it, not every command.
     from lpmsync.notify.charts import digest_charts  # noqa: PLC0415
+    from lpmsync.notify.charts_flow import flow_charts  # noqa: PLC0415
 
-    return digest_charts(digest)
+    return {**digest_charts(digest), **flow_charts(digest.flow)}
 
 
 def _weekly_snapshots(store: SqlStore, now: datetime, weeks: int = 4) -> list[Snapshot]:

@@ -46,6 +46,7 @@ class JiraFields(StrictModel):
     owner: str = "assignee"  # or a user-picker field by name or id
     epic_link: str = "Epic Link"  # Data Center: found by name through /rest/api/2/field
     parent_link: str | None = None  # Advanced Roadmaps "Parent Link", for levels above epic
+    due_date: str | None = "duedate"  # target date for `forecast-risk`: duedate or a date field
 
 
 class JiraSource(StrictModel):
@@ -113,6 +114,7 @@ class AdoFields(StrictModel):
     )
     value_stream: AdoValueStream = Field(default_factory=AdoValueStream)
     owner: str = "System.AssignedTo"
+    target_date: str | None = "Microsoft.VSTS.Scheduling.TargetDate"  # for `forecast-risk`
 
 
 class AzureDevOpsSource(StrictModel):
@@ -129,8 +131,8 @@ class AzureDevOpsSource(StrictModel):
     use_board_column: bool = False
     wiql_filter: str | None = None  # extra WIQL condition, e.g. "[System.AreaPath] UNDER 'X'"
     # Read every past state transition on the first sync (sequential: 1 request per 1,000
-    # revisions). Off: transitions are recorded from the first sync on.
-    history_backfill: bool = False
+    # revisions; the flow metrics need them). Off: transitions are recorded from the first sync on.
+    history_backfill: bool = True
     fields: AdoFields = Field(default_factory=AdoFields)
     parallelism: int = Field(default=4, ge=1, le=16)
     overlap_minutes: int = Field(default=5, ge=0)

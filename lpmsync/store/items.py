@@ -55,8 +55,11 @@ def item_to_row(item: WorkItem, synced_at: datetime) -> dict[str, Any]:
             "job_size": item.wsjf.job_size,
         },
     }
+    if item.target_date is not None:  # absent from the hash otherwise: older rows keep theirs
+        row["target_date"] = item.target_date
     # Compact canonical encoding: the keys in the fixed order above, datetimes as ISO 8601.
     row["content_hash"] = hashlib.sha256(orjson.dumps(row)).hexdigest()
+    row.setdefault("target_date", None)
     row["synced_at"] = synced_at
     return row
 
@@ -84,6 +87,7 @@ def row_to_item(row: Any) -> WorkItem:
         owner=row.owner,
         estimate=row.estimate,
         wsjf=WsjfInputs(**row.wsjf),
+        target_date=row.target_date,
     )
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Date,
     DateTime,
     Dialect,
     Float,
@@ -71,6 +72,7 @@ items = Table(
     Column("owner", String(255)),
     Column("estimate", Float),
     Column("wsjf", JSON, nullable=False),
+    Column("target_date", Date),  # migration 0005
     Column("content_hash", String(64), nullable=False),
     Column("synced_at", UtcDateTime, nullable=False),
 )

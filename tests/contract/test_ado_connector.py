@@ -31,13 +31,14 @@ def boards() -> Iterator[FakeBoards]:
 
 @pytest.fixture
 def harness(boards: FakeBoards, tmp_path: Path) -> Harness:
-    return make_harness(boards, tmp_path)
+    """A source that records transitions from its first sync on (`history_backfill: false`)."""
+    return make_harness(boards, tmp_path, history_backfill=False)
 
 
 @pytest.fixture
 def backfill(boards: FakeBoards, tmp_path: Path) -> Harness:
-    """A source that reads every past transition on its first sync."""
-    return make_harness(boards, tmp_path, history_backfill=True)
+    """The default: a source that reads every past transition on its first sync."""
+    return make_harness(boards, tmp_path)
 
 
 def cursor(
@@ -255,3 +256,23 @@ def test_unstored_items_are_fetched_again_only_when_they_change(
     assert keys(pages) == ["2"]
     assert boards.revision_queries[-1]["startDateTime"] == ["2026-11-16T09:00:00Z"]
     assert pages[-1].cursor == cursor("2026-11-16T11:00:00+00:00", "0")
+
+
+def test_by_default_the_first_sync_reads_the_history_then_only_what_changed(
+    boards: FakeBoards, backfill: Harness
+) -> None:
+    # 2,500 revisions of 450 items: one sequential request per 1,000 revisions on the first sync.
+    boards.add(*(fields_of(i) for i in range(1, 451)))
+    boards.revisions = [
+        {
+            "id": index % 450 + 1,
+            "rev": index // 450 + 1,
+            "fields": fields_of(index % 450 + 1)["fields"],
+        }
+        for index in range(2_500)
+    ]
+    first = backfill.sync()
+    assert (boards.wit("wiql"), boards.wit("batch"), boards.wit("revisions")) == (1, 3, 3)
+    (page,) = backfill.resync(first)
+    assert (boards.wit("wiql"), boards.wit("batch"), boards.wit("revisions")) == (3, 3, 3)
+    assert page.requests == 2  # nothing changed: the two listings, no revision page

@@ -90,6 +90,7 @@ def test_bulk_batches_ask_only_for_the_fields_lpmsync_reads(jira: FakeJira) -> N
         "assignee",
         "created",
         "updated",
+        "duedate",  # fields.due_date: the target date for forecast-risk
         THEME,
         POINTS,
     }

@@ -68,12 +68,14 @@ def test_digest_dry_run_writes_a_preview_and_sends_nothing(
     out = tmp_path / "preview"
     result = run_cli("digest", "--config", str(config), "--dry-run", "--out", str(out))
     assert result.returncode == 0, result.stderr
-    assert "1 message(s), 3 chart(s)" in result.stdout
+    assert "1 message(s), 5 chart(s)" in result.stdout
     assert sorted(p.name for p in out.iterdir()) == [
         "aging.png",
         "allocation.png",
         "digest.html",
         "digest.json",
+        "flow_cfd.png",
+        "flow_velocity_load.png",
         "wip.png",
     ]
     document = json.loads((out / "digest.json").read_text(encoding="utf-8"))
@@ -84,9 +86,11 @@ def test_digest_dry_run_writes_a_preview_and_sends_nothing(
         "allocation.png",
         "wip.png",
         "aging.png",
+        "flow_cfd.png",
+        "flow_velocity_load.png",
     ]
     page = (out / "digest.html").read_text(encoding="utf-8")
-    assert page.count('src="data:image/png;base64,') == 3
+    assert page.count('src="data:image/png;base64,') == 5
     assert "&lt;!channel&gt; nobody owns this" in page and "<!channel>" not in page
     assert (out / "wip.png").read_bytes().startswith(b"\x89PNG")
     assert slack.server.log.total() == 0 and outbox_depth(config) == 0
@@ -96,15 +100,15 @@ def test_digest_dry_run_writes_a_preview_and_sends_nothing(
 def test_digest_posts_once_with_charts_in_its_thread(config: Path, slack: Slack) -> None:
     result = run_cli("digest", "--config", str(config), env=TOKEN)
     assert result.returncode == 0, result.stderr
-    assert "4 messages enqueued" in result.stdout and "send: 4 sent" in result.stdout
+    assert "6 messages enqueued" in result.stdout and "send: 6 sent" in result.stdout
     [digest] = slack.workspace.top_level("C0PORTFOLIO")
     assert {f.thread_ts for f in slack.workspace.files()} == {digest.ts}
-    assert len(slack.workspace.files()) == 3
+    assert len(slack.workspace.files()) == 5
 
     again = run_cli("digest", "--config", str(config), env=TOKEN)
     assert again.returncode == 0, again.stderr
     assert "already enqueued this week" in again.stdout
-    assert len(slack.workspace.messages()) == 1 and len(slack.workspace.files()) == 3
+    assert len(slack.workspace.messages()) == 1 and len(slack.workspace.files()) == 5
 
 
 @pytest.mark.slow

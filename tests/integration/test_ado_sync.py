@@ -12,10 +12,12 @@ from typing import Any
 
 import pytest
 
+from lpmsync.connectors.azure_devops.client import REVISIONS_PAGE
 from lpmsync.connectors.azure_devops.connector import AzureDevOpsConnector
 from lpmsync.connectors.registry import ConnectorContext
 from lpmsync.domain.model import UNMAPPED, WorkItem
 from lpmsync.sandbox import to_domain
+from lpmsync.sandbox.azure_devops.revisions import RevisionLedger
 from lpmsync.sandbox.azure_devops.routes import build_router
 from lpmsync.sandbox.dataset import Dataset, SampleItem, Transition
 from lpmsync.sandbox.generator import SamplePortfolio, generate
@@ -108,7 +110,7 @@ def expected_items(sandbox: Sandbox) -> dict[str, WorkItem]:
 
 
 def test_full_sync_lands_every_item_and_its_history(sandbox: Sandbox, store: SqlStore) -> None:
-    connector = sandbox.connector(history_backfill=True)
+    connector = sandbox.connector()  # history_backfill is on by default
     summary = sync_source(store, connector, sandbox.clock)
     assert summary.status == "ok", summary.error
     stored = {item.key: item for item in store.items.load(["ado"])}
@@ -129,13 +131,17 @@ def test_full_sync_lands_every_item_and_its_history(sandbox: Sandbox, store: Sql
     counts, listed = sandbox.counts(), len(sandbox.data)
     assert counts[WIQL] == math.ceil(listed / 20_000)
     assert counts[BATCH] == math.ceil(listed / 200)
+    # The history's cost: one request per page of revisions, every revision of the portfolio
+    # types since the project began (the sample has few edits besides state changes).
+    revisions = RevisionLedger(sandbox.data).catch_up()
+    assert counts[REVISIONS] == math.ceil(revisions / REVISIONS_PAGE) == 2
     assert summary.requests == sandbox.server.log.total() == connector.requests_made
 
 
 def test_without_backfill_a_full_sync_is_at_the_floor_and_history_starts_then(
     sandbox: Sandbox, store: SqlStore
 ) -> None:
-    connector = sandbox.connector()
+    connector = sandbox.connector(history_backfill=False)
     sync_source(store, connector, sandbox.clock)
     counts, listed = sandbox.counts(), len(sandbox.data)
     data = counts[WIQL] + counts[BATCH]

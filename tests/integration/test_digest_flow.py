@@ -62,9 +62,11 @@ def test_digest_posts_once_a_week_with_charts_in_its_thread(
     clock = FakeClock()
     plan = plan_digest(store, settings, clock())
     kinds = [m.kind for m in plan.messages]
-    assert kinds == [MessageKind.POST] + [MessageKind.UPLOAD] * 3
-    assert publish_digest(store, plan, clock()) == 4
-    assert drain_outbox(store, slack.sender(), clock).sent == 4
+    # 3 alignment charts, then the cumulative flow and velocity/load (nothing finished: no
+    # flow-time scatter)
+    assert kinds == [MessageKind.POST] + [MessageKind.UPLOAD] * 5
+    assert publish_digest(store, plan, clock()) == 6
+    assert drain_outbox(store, slack.sender(), clock).sent == 6
 
     [digest] = slack.workspace.top_level("C0PORTFOLIO")
     assert digest.text.startswith("Weekly portfolio digest: Sandbox &lt;Portfolio&gt;")
@@ -72,11 +74,17 @@ def test_digest_posts_once_a_week_with_charts_in_its_thread(
     assert "&lt;!channel&gt; unaligned &amp; proud" in text and "<!channel>" not in text
     assert "status “Blocked &lt;by legal&gt;”" in text
     files = slack.workspace.files()
-    assert sorted(f.filename for f in files) == ["aging.png", "allocation.png", "wip.png"]
+    assert sorted(f.filename for f in files) == [
+        "aging.png",
+        "allocation.png",
+        "flow_cfd.png",
+        "flow_velocity_load.png",
+        "wip.png",
+    ]
     assert {(f.channel, f.thread_ts) for f in files} == {("C0PORTFOLIO", digest.ts)}
     assert all(f.content.startswith(b"\x89PNG") for f in files)
-    assert slack.calls("files.getUploadURLExternal") == 3
-    assert slack.calls("files.completeUploadExternal") == 3
+    assert slack.calls("files.getUploadURLExternal") == 5
+    assert slack.calls("files.completeUploadExternal") == 5
 
     clock.now = T0 + timedelta(hours=3)  # a retry or another replica, same week
     again = plan_digest(store, settings, clock())
@@ -100,8 +108,8 @@ def test_next_weeks_digest_shows_changes_since_the_last_snapshot(
     assert plan.week == "2026-W47" and plan.digest.previous_at == T0  # the week it covers
     deltas = {h.key: h.delta for h in plan.digest.headlines}
     assert deltas["unaligned"] == 3 and deltas["active_items"] == 3
-    assert publish_digest(store, plan, clock()) == 4
-    assert drain_outbox(store, slack.sender(), clock).sent == 8
+    assert publish_digest(store, plan, clock()) == 6
+    assert drain_outbox(store, slack.sender(), clock).sent == 12  # two digests of 6 messages
     latest = slack.workspace.top_level("C0PORTFOLIO")[-1]
     assert "changes since 2026-11-16" in str(latest.blocks)
     assert "*Unaligned items*\\n4  ▲3" in str(latest.blocks)

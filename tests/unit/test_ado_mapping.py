@@ -3,7 +3,7 @@ cases (the mapping is pure: no HTTP here)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -213,8 +213,28 @@ def test_requested_fields_are_exactly_what_the_mapping_reads() -> None:
         "Microsoft.VSTS.Scheduling.Effort",
         "Microsoft.VSTS.Common.BusinessValue",
         "Microsoft.VSTS.Common.TimeCriticality",
+        "Microsoft.VSTS.Scheduling.TargetDate",
     ]
     assert "Custom.Theme" in requested_fields(config(fields={"theme": "Custom.Theme"}))
+    without = requested_fields(config(fields={"target_date": None}))
+    assert "Microsoft.VSTS.Scheduling.TargetDate" not in without
+
+
+@pytest.mark.parametrize(
+    ("sent", "expected"),
+    [
+        ("2027-03-11T23:00:00Z", date(2027, 3, 12)),  # midnight in Berlin
+        ("2027-03-12T05:00:00Z", date(2027, 3, 12)),  # midnight in Chicago
+        ("2027-03-12T00:00:00Z", date(2027, 3, 12)),
+        (None, None),
+    ],
+)
+def test_the_target_date_is_the_day_the_user_picked(
+    sent: str | None, expected: date | None
+) -> None:
+    extra = {} if sent is None else {"Microsoft.VSTS.Scheduling.TargetDate": sent}
+    item = map_work_item(raw(1, **extra), config())
+    assert isinstance(item, WorkItem) and item.target_date == expected
 
 
 @pytest.mark.parametrize(

@@ -156,6 +156,43 @@ def test_board_column_history_follows_the_column_field() -> None:
     assert revision_fields("System.BoardColumn")[0] == "System.BoardColumn"
 
 
+def test_revisions_ask_for_three_fields() -> None:
+    assert revision_fields("System.State") == [
+        "System.State",
+        "System.ChangedDate",
+        "Microsoft.VSTS.Common.StateChangeDate",
+    ]
+    assert revision_fields("System.BoardColumn") == [
+        "System.BoardColumn",
+        "System.ChangedDate",
+        "System.State",
+    ]
+
+
+def test_an_item_on_no_board_takes_its_state_as_its_column() -> None:
+    tracker = TransitionTracker("ado", "System.BoardColumn", everything)
+    rows = [
+        {
+            "id": 1,
+            "rev": 1,
+            "fields": {"System.State": "New", "System.ChangedDate": "2026-01-01T00:00:00Z"},
+        },
+        {
+            "id": 1,
+            "rev": 2,
+            "fields": {
+                "System.State": "New",
+                "System.BoardColumn": "Intake",
+                "System.ChangedDate": "2026-01-02T00:00:00Z",
+            },
+        },
+    ]
+    assert [(c.from_status, c.to_status) for c in tracker.feed(rows)] == [
+        (None, "New"),
+        ("New", "Intake"),
+    ]
+
+
 def config(**overrides: Any) -> AzureDevOpsSource:
     values: dict[str, Any] = {
         "kind": "azure_devops",

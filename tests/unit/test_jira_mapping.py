@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -262,3 +262,26 @@ def test_field_ids_round_trip_through_a_cursor() -> None:
 )
 def test_unreadable_remembered_field_ids_are_looked_up_again(stored: object) -> None:
     assert FieldIds.from_json(stored) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2027-03-12", date(2027, 3, 12)),  # duedate
+        ("2027-03-12T00:00:00.000+0100", date(2027, 3, 12)),  # a date-time field: its own day
+        (None, None),
+        ("", None),
+    ],
+)
+def test_the_due_date_field_gives_the_target_date(value: str | None, expected: date | None) -> None:
+    dated = MappingConfig(**{**CONFIG.__dict__, "fields": FieldIds(due_date="duedate")})
+    item = map_issue(raw(duedate=value), [], dated).item
+    assert item is not None and item.target_date == expected
+    assert "duedate" in FieldIds(due_date="duedate").requested()
+
+
+def test_a_malformed_due_date_skips_the_issue_with_the_reason() -> None:
+    dated = MappingConfig(**{**CONFIG.__dict__, "fields": FieldIds(due_date="customfield_3")})
+    mapped = map_issue(raw(customfield_3="next week"), [], dated)
+    assert mapped.item is None and mapped.skipped is not None
+    assert "customfield_3 is not a date" in mapped.skipped.reason

@@ -30,8 +30,13 @@ class RevisionBatch:
 
 
 def revision_fields(status_field: str) -> list[str]:
-    """The fields a transition needs (the status field is System.State or System.BoardColumn)."""
-    return list(dict.fromkeys([status_field, CHANGED, STATE_CHANGED, STATE]))
+    """The fields a transition needs, and no more: the status field and `System.ChangedDate`;
+    with `System.State`, its `StateChangeDate` too (it tells a state change from another edit
+    when a run resumes mid-stream); with `System.BoardColumn`, `System.State` too (an item on no
+    board has no column: its state stands in, as in the item mapping)."""
+    if status_field == STATE:
+        return [STATE, CHANGED, STATE_CHANGED]
+    return [status_field, CHANGED, STATE]
 
 
 def parse_revision_batch(body: object) -> RevisionBatch:
@@ -104,7 +109,7 @@ def _parse_revision(revision: Mapping[str, Any], status_field: str) -> _Revision
     item_id, rev, fields = revision.get("id"), revision.get("rev"), revision.get("fields")
     if not isinstance(item_id, int) or not isinstance(rev, int) or not isinstance(fields, Mapping):
         return None
-    status = fields.get(status_field)
+    status = fields.get(status_field) or fields.get(STATE)
     at = _date(fields.get(CHANGED))
     if not isinstance(status, str) or not status or at is None:
         return None

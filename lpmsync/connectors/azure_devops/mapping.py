@@ -12,7 +12,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -63,6 +63,7 @@ def requested_fields(config: AzureDevOpsSource) -> list[str]:
         wsjf.time_criticality,
         wsjf.risk_reduction,
         wsjf.job_size,
+        config.fields.target_date,
     ]
     return list(dict.fromkeys([*_CORE_FIELDS, *(name for name in optional if name)]))
 
@@ -149,7 +150,17 @@ def _map_fields(item_id: int, fields: Mapping[str, Any], config: AzureDevOpsSour
         owner=read.identity(config.fields.owner),
         estimate=read.number(config.fields.estimate),
         wsjf=_wsjf(read, config),
+        target_date=_day(
+            read.date(config.fields.target_date) if config.fields.target_date else None
+        ),
     )
+
+
+def _day(value: datetime | None) -> date | None:
+    """The calendar day of a date-only field: Azure DevOps stores one as midnight in the user's
+    time zone, sent in UTC (e.g. 23:00 the day before for Berlin), so it is rounded to the nearest
+    UTC midnight."""
+    return None if value is None else (value.astimezone(UTC) + timedelta(hours=12)).date()
 
 
 def _wsjf(read: _FieldReader, config: AzureDevOpsSource) -> WsjfInputs:

@@ -37,6 +37,7 @@ def _configured(config: JiraSource) -> dict[str, str]:
         "fields.wsjf.job_size": fields.wsjf.job_size,
         "fields.owner": fields.owner,
         "fields.parent_link": fields.parent_link,
+        "fields.due_date": fields.due_date,
     }
     if fields.value_stream.source == "field":
         named["fields.value_stream.field"] = fields.value_stream.field
@@ -80,6 +81,7 @@ def resolve(config: JiraSource, catalogue: Sequence[Any]) -> FieldIds:
         value_stream=ids.get("fields.value_stream.field"),
         owner=ids.get("fields.owner") or "assignee",
         parents=tuple(one for one in parents if one),
+        due_date=ids.get("fields.due_date"),
     )
 
 

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from lpmsync.connectors.jira.history import entered_state_at, histories_of, status_changes
 from lpmsync.connectors.jira.values import (
     MalformedValueError,
+    due_date,
     issue_key_of,
     named,
     names,
@@ -59,6 +60,7 @@ class FieldIds:
     value_stream: str | None = None
     owner: str = "assignee"
     parents: tuple[str, ...] = ("parent",)  # checked in order; the first non-empty wins
+    due_date: str | None = None  # the target date's field (`duedate` or a custom date field)
 
     def requested(self) -> list[str]:
         """Exactly the fields a bulk request should return."""
@@ -71,6 +73,7 @@ class FieldIds:
             self.risk_reduction,
             self.job_size,
             self.value_stream,
+            self.due_date,
         )
         wanted.extend(one for one in optional if one)
         return list(dict.fromkeys(wanted))
@@ -180,6 +183,7 @@ def _map(
         owner=person(fields.get(config.fields.owner), f"owner field {config.fields.owner}"),
         estimate=_number_field(fields, config.fields.estimate, "estimate"),
         wsjf=_wsjf(fields, config.fields),
+        target_date=due_date(fields, config.fields.due_date),
     )
     return MappedIssue(key, item=item, history=tuple(change for change, _ in history))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from lpmsync.errors import SkippableItemError
@@ -170,3 +170,17 @@ def named(value: object, what: str) -> tuple[str, str | None]:
     if not isinstance(name, str) or not name:
         raise MalformedValueError(f"{what} has no name")
     return name, ident if isinstance(ident, str) else None
+
+
+def due_date(fields: Mapping[str, Any], field_id: str | None) -> date | None:
+    """A date field (`duedate` is `2027-03-12`; a custom date-time field counts by its own day,
+    as Jira shows it)."""
+    value = fields.get(field_id) if field_id else None
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise MalformedValueError(f"{field_id} is not a date")
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError as exc:
+        raise MalformedValueError(f"{field_id} is not a date: {value[:40]!r}") from exc

@@ -9,10 +9,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from enum import Enum
 from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from lpmsync.sandbox.azure_devops.common import AdoError, ado_date
 from lpmsync.sandbox.dataset import Dataset, SampleItem
@@ -79,6 +80,14 @@ def _effort(view: ItemView) -> float | None:
     return item.estimate if item.estimate is not None else item.job_size
 
 
+def _target(view: ItemView) -> datetime | None:
+    # A date-only field: midnight where the user picked it (Berlin here), sent in UTC.
+    day = view.item.target_date
+    if day is None:
+        return None
+    return datetime.combine(day, time(), ZoneInfo("Europe/Berlin")).astimezone(UTC)
+
+
 _DEFINITIONS = (
     FieldDef("System.Id", "ID", FieldKind.INTEGER, lambda v: v.item.id),
     FieldDef("System.Rev", "Rev", FieldKind.INTEGER, lambda v: v.rev),
@@ -102,6 +111,7 @@ _DEFINITIONS = (
         lambda v: v.state_changed,
     ),
     FieldDef("Microsoft.VSTS.Scheduling.Effort", "Effort", FieldKind.DOUBLE, _effort),
+    FieldDef("Microsoft.VSTS.Scheduling.TargetDate", "Target Date", FieldKind.DATE_TIME, _target),
     FieldDef(
         "Microsoft.VSTS.Common.BusinessValue",
         "Business Value",

@@ -227,6 +227,9 @@ _RENDERERS: dict[str, Renderer] = {
     ),
     "created": lambda item, view, dataset: jira_time(item.created),
     "updated": lambda item, view, dataset: jira_time(item.updated),
+    "duedate": lambda item, view, dataset: (
+        item.target_date.isoformat() if item.target_date else None
+    ),
     "parent": _parent_json,
     "statuscategorychangedate": lambda item, view, dataset: jira_time(_entered(item)),
     THEME_FIELD: lambda item, view, dataset: (

@@ -37,6 +37,7 @@ _SYSTEM_FIELDS = (
     ("assignee", "Assignee", ["assignee"], {"type": "user", "system": "assignee"}),
     ("created", "Created", ["created", "createdDate"], {"type": "datetime", "system": "created"}),
     ("updated", "Updated", ["updated", "updatedDate"], {"type": "datetime", "system": "updated"}),
+    ("duedate", "Due date", ["due", "duedate"], {"type": "date", "system": "duedate"}),
 )
 _CLOUD_ONLY = (
     ("parent", "Parent", ["parent"], {"type": "issuelink", "system": "parent"}),

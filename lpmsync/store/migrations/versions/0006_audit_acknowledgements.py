@@ -1,7 +1,7 @@
 """Acknowledgements on alerts, snoozes scoped to alerts with their author, the audit trail.
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0005
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 from lpmsync.store.schema import UtcDateTime
 
 revision = "0006"
-down_revision = "0003"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
