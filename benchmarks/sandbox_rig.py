@@ -12,6 +12,7 @@ from lpmsync.sandbox import ado, jira_cloud, jira_dc
 from lpmsync.sandbox.generator import SamplePortfolio, generate
 from lpmsync.sandbox.http import Knobs, SandboxServer
 from lpmsync.sandbox.serve import SANDBOX_EMAIL, SANDBOX_TOKEN
+from lpmsync.sandbox.slack_views import SANDBOX_APP_TOKEN
 from lpmsync.settings import AzureDevOpsSource, JiraSource, load_settings
 
 DEMO_CONFIG = Path(__file__).parents[1] / "config" / "demo.yaml"
@@ -22,6 +23,7 @@ ENVIRON = {
     "LPMSYNC_SANDBOX_JIRA_TOKEN": TOKEN,
     "LPMSYNC_SANDBOX_ADO_PAT": PAT,
     "LPMSYNC_SANDBOX_SLACK_TOKEN": "xoxb-sandbox-token",
+    "LPMSYNC_SANDBOX_SLACK_APP_TOKEN": SANDBOX_APP_TOKEN,  # the demo config's Slack app
     "LPMSYNC_BENCH_DC_PAT": PAT,
 }
 
