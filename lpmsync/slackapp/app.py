@@ -28,6 +28,7 @@ def build_app(ctx: AppContext, client: WebClient, signing_secret: str = "") -> A
         signing_secret=signing_secret,
         logger=log,
         request_verification_enabled=bool(signing_secret),
+        token_verification_enabled=False,  # no call to Slack at start; auth.test on first use
     )
     alerts.register(app, ctx)
     commands.register(app, ctx)
