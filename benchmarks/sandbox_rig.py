@@ -14,6 +14,7 @@ from lpmsync.sandbox.http import Knobs, SandboxServer
 from lpmsync.sandbox.jira import cloud as jira_cloud
 from lpmsync.sandbox.jira import dc as jira_dc
 from lpmsync.sandbox.serve import SANDBOX_EMAIL, SANDBOX_TOKEN
+from lpmsync.sandbox.slack_views import SANDBOX_APP_TOKEN
 from lpmsync.settings import AzureDevOpsSource, JiraSource, load_settings
 
 DEMO_CONFIG = Path(__file__).parents[1] / "lpmsync" / "sandbox" / "demo.yaml"
@@ -24,6 +25,7 @@ ENVIRON = {
     "LPMSYNC_SANDBOX_JIRA_TOKEN": TOKEN,
     "LPMSYNC_SANDBOX_ADO_PAT": PAT,
     "LPMSYNC_SANDBOX_SLACK_TOKEN": "xoxb-sandbox-token",
+    "LPMSYNC_SANDBOX_SLACK_APP_TOKEN": SANDBOX_APP_TOKEN,  # the demo config's Slack app
     "LPMSYNC_BENCH_DC_PAT": PAT,
 }
 

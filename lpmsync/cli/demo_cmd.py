@@ -26,6 +26,7 @@ from rich.table import Table
 from lpmsync.bootstrap import build_connectors, build_slack_sender, open_configured_store
 from lpmsync.cli.common import console, load, print_send
 from lpmsync.cli.demo_board import serve_demo_board, should_serve
+from lpmsync.cli.demo_slack import act_in_slack
 from lpmsync.cli.slack_view import render_message
 from lpmsync.cli.sync_cmd import summary_table
 from lpmsync.sandbox.demo_config import demo_config_path
@@ -71,13 +72,15 @@ def demo(
         clock = _demo_clock(sandbox.portfolio.now)
         _intro(sandbox)
         store = _fresh_store(settings, out)
-        try:
-            _run(settings, store, clock, out)
-        finally:
-            store.close()
         workspace = sandbox.slack_workspace
         assert isinstance(workspace, SlackWorkspace), "the sandbox Slack server did not start"
-        _show_slack(workspace, out)
+        try:
+            _run(settings, store, clock, out)
+            _show_slack(workspace, out)
+            server = sandbox.personalities["slack"].base_url.removesuffix("/api/")
+            act_in_slack(settings, store, clock, workspace, server)  # buttons, as Slack delivers
+        finally:
+            store.close()
     _outro(out, time.monotonic() - started)
     if should_serve(no_serve):
         serve_demo_board(settings, clock)

@@ -49,13 +49,8 @@ def render_block(block: Mapping[str, Any]) -> RenderableType | None:
         return Text(str(block["text"]["text"]), style="bold")
     if kind == "divider":
         return Rule(style="dim")
-    if kind == "section":
-        parts: list[RenderableType] = []
-        if "text" in block:
-            parts.append(mrkdwn_to_text(str(block["text"]["text"])))
-        for item in block.get("fields", []):
-            parts.append(mrkdwn_to_text(str(item["text"])))
-        return Group(*parts)
+    if kind in ("section", "actions"):
+        return _section(block)
     if kind == "context":
         line = Text(style="dim")
         for element in block.get("elements", []):
@@ -66,6 +61,31 @@ def render_block(block: Mapping[str, Any]) -> RenderableType | None:
     if kind == "image":
         return Text(f"[image: {block.get('alt_text', '')}]", style="dim")
     return None
+
+
+def _section(block: Mapping[str, Any]) -> RenderableType:
+    """A section (text, fields, a button or menu beside it) or a row of buttons and menus."""
+    if block.get("type") == "actions":
+        return Text("  ".join(_control(e) for e in block.get("elements", [])), style="cyan")
+    parts: list[RenderableType] = []
+    if "text" in block:
+        parts.append(mrkdwn_to_text(str(block["text"]["text"])))
+    for item in block.get("fields", []):
+        parts.append(mrkdwn_to_text(str(item["text"])))
+    accessory = block.get("accessory")
+    if isinstance(accessory, Mapping) and accessory.get("type") in ("overflow", "button"):
+        parts.append(Text(f"  {_control(accessory)}", style="cyan"))
+    return Group(*parts)
+
+
+def _control(element: Mapping[str, Any]) -> str:
+    """A button or menu as a person sees it: its label, a ▾ for menus, ↗ for links."""
+    kind = element.get("type")
+    if kind == "overflow":
+        return "[⋯ " + " · ".join(str(o["text"]["text"]) for o in element.get("options", [])) + "]"
+    label = element.get("text") or element.get("placeholder") or {}
+    arrow = " ▾" if kind == "static_select" else " ↗" if element.get("url") else ""
+    return f"[{label.get('text', kind)}{arrow}]"
 
 
 def render_message(message: Mapping[str, Any], *, title: str = "") -> Panel:

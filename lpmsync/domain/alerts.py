@@ -47,6 +47,16 @@ def alert_signature(finding: Finding) -> str:
     return "|".join(part or "" for part in parts)
 
 
+def alert_name(finding: Finding) -> str:
+    """A short name for an alert in a sentence: its item's key, else its scope."""
+    if finding.subject is not None:
+        return finding.subject.key
+    scope = finding.scope
+    level = scope.level.value if scope.level else None
+    parts = [p for p in (scope.state, level, scope.value_stream, scope.theme) if p]
+    return " · ".join(parts) or finding.rule
+
+
 class MessageKind(StrEnum):
     POST = "post"  # chat.postMessage (a thread reply when it has a thread)
     UPDATE = "update"  # chat.update of an earlier message

@@ -156,7 +156,10 @@ def _start_slack(sandbox: RunningSandbox, port: int, knobs: Knobs) -> Personalit
     server = SandboxServer(workspace.router, port=port, knobs=knobs).start()
     sandbox.slack_workspace = workspace
     base_url = slack.slack_base_url(server.url)
-    credentials = {"LPMSYNC_SANDBOX_SLACK_TOKEN": str(workspace.token)}
+    credentials = {
+        "LPMSYNC_SANDBOX_SLACK_TOKEN": str(workspace.token),
+        "LPMSYNC_SANDBOX_SLACK_APP_TOKEN": str(workspace.interactive.app_token),  # Socket Mode
+    }
     return Personality(
         "slack", "Slack", server, base_url, credentials, "channel C0PORTFOLIO, bot token"
     )

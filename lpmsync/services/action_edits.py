@@ -13,6 +13,7 @@ from lpmsync.domain.alerts import (
     MessageKind,
     OutgoingMessage,
     Silence,
+    alert_name,
     alert_signature,
 )
 from lpmsync.domain.notices import AlertEntry
@@ -102,5 +103,4 @@ def _local(moment: datetime, zone: ZoneInfo) -> str:
 
 
 def _name(state: AlertState) -> str:
-    subject = state.finding.subject
-    return escape(subject.key) if subject else escape(state.finding.scope.state or state.rule)
+    return escape(alert_name(state.finding))

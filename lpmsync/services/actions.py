@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from lpmsync.domain.alerts import AlertState, AlertStatus, Silence, alert_signature
+from lpmsync.domain.alerts import AlertState, AlertStatus, Silence, alert_name, alert_signature
 from lpmsync.domain.audit import AuditAction, AuditEntry
 from lpmsync.domain.routing import RoutingPolicy
 from lpmsync.services.action_edits import message_edits
@@ -135,9 +135,6 @@ def _queue_edits(
 
 
 def _names(states: Sequence[AlertState]) -> str:
-    names = [
-        s.finding.subject.key if s.finding.subject else (s.finding.scope.state or s.rule)
-        for s in states[:10]
-    ]
+    names = [alert_name(s.finding) for s in states[:10]]
     more = f" and {len(states) - 10} more" if len(states) > 10 else ""
     return ", ".join(names) + more

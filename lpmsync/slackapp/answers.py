@@ -65,7 +65,7 @@ def why(ctx: AppContext, key: str) -> list[Block]:
     age = f", for {(report.generated_at - since).days} days" if since else ""
     lines = [
         f"*{link(item.url, item.key)}* {escaped(item.title, 200)}",
-        f"*State:* {escape(item.state)} ({escape(item.status)}){age}",
+        f"*State:* {escape(item.state)}{_status(item)}{age}",
         f"*Theme:* {escape(themes) if themes else 'none'}"
         + (f" — {escaped(assignment.reason, 300)}" if assignment else ""),
     ]
@@ -123,6 +123,11 @@ def _finding_lines(findings: Sequence[Finding]) -> list[str]:
     if len(findings) > _MAX_LINES:
         lines.append(f"…and {len(findings) - _MAX_LINES} more (`lpmsync report`)")
     return lines
+
+
+def _status(item: WorkItem) -> str:
+    """The tracker's own status, when it says more than the Kanban state."""
+    return f" (tracker status {escape(item.status)})" if item.status != item.state else ""
 
 
 def _find_item(items: Sequence[WorkItem], key: str) -> WorkItem | None:

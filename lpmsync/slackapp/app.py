@@ -10,6 +10,7 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.socket_mode.internals import run_bolt_app, send_response
+from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 from slack_sdk.socket_mode.client import BaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
@@ -28,6 +29,11 @@ def build_app(ctx: AppContext, client: WebClient, signing_secret: str = "") -> A
         signing_secret=signing_secret,
         logger=log,
         request_verification_enabled=bool(signing_secret),
+        # One workspace, one bot token: no auth.test at start or per request, so a Web API
+        # outage neither stops the service from starting nor an action from being applied.
+        authorize=lambda enterprise_id, team_id: AuthorizeResult(
+            enterprise_id=enterprise_id, team_id=team_id, bot_token=client.token
+        ),
     )
     alerts.register(app, ctx)
     commands.register(app, ctx)

@@ -123,13 +123,15 @@ class SlackListener:
     _socket: AckingSocketModeHandler | None = None
     _server: uvicorn.Server | None = None
     _thread: threading.Thread | None = field(default=None, repr=False)
+    _stopping: threading.Event = field(default_factory=threading.Event, repr=False)
 
     def start(self) -> None:
         interactive = interactive_config(self.settings)
         if interactive.mode is ConnectionMode.SOCKET:
             self._socket = socket_handler(self.app, self.settings, self.environ)
-            self._socket.connect()  # type: ignore[no-untyped-call]
-            log.info("Slack app connected over Socket Mode")
+            # Slack being unreachable at start must not stop the service: keep trying.
+            self._thread = threading.Thread(target=self._connect, name="slack-socket", daemon=True)
+            self._thread.start()
             return
         listen = interactive.http
         config = uvicorn.Config(
@@ -140,7 +142,22 @@ class SlackListener:
         self._thread.start()
         log.info("Slack app listening on http://%s:%s%s", listen.host, listen.port, listen.path)
 
+    def _connect(self) -> None:
+        delay = 1.0
+        while not self._stopping.is_set():
+            try:
+                assert self._socket is not None
+                self._socket.connect()  # type: ignore[no-untyped-call]
+            except Exception as error:  # an outage, a revoked token: logged, retried
+                log.error("Slack app cannot connect (%s); retrying in %.0f s", error, delay)
+                self._stopping.wait(delay)
+                delay = min(delay * 2, 300.0)
+            else:
+                log.info("Slack app connected over Socket Mode")
+                return
+
     def stop(self) -> None:
+        self._stopping.set()
         if self._socket is not None:
             self._socket.close()  # type: ignore[no-untyped-call]
         if self._server is not None:

@@ -136,3 +136,26 @@ def test_members_of_an_allowed_user_group_may_act(tmp_path: Path, sqlite_url: st
         assert app.calls("usergroups.users.list") == 1  # members are cached for five minutes
     finally:
         harness.close()  # type: ignore[attr-defined]
+
+
+def test_a_slack_outage_keeps_the_action_and_queues_the_edit(app: Harness) -> None:
+    from lpmsync.domain.alerts import MessageKind
+    from lpmsync.sandbox.http import Knobs
+    from lpmsync.services.send import drain_outbox
+
+    message = app.alert_message("P-1")
+    app.server.knobs = Knobs(error_rate=1.0)  # every Web API call now answers 500 or 503
+    app.people.click(PM, message.channel, message.ts, SNOOZE_ACTION, option="group:1w")
+
+    def edit_waiting() -> bool:
+        entries = [e for e in app.store.outbox.entries() if e.message.kind is MessageKind.UPDATE]
+        return bool(entries) and entries[0].attempts >= 1 and entries[0].status.value == "pending"
+
+    wait_for(edit_waiting)
+    assert len(app.store.silences.active(app.clock())) == 1  # the snooze holds
+    assert [e.action for e in app.store.audit.since()] == [AuditAction.SNOOZE]
+    assert app.workspace.message(message.channel, message.ts).edits == 0  # type: ignore[union-attr]
+    app.server.knobs = Knobs()  # Slack is back: the next drain sends the edit
+    app.clock.now += timedelta(minutes=30)
+    drain_outbox(app.store, app.sender(), app.clock)
+    assert "Snoozed by <@U0PM> until" in blocks_text(app, "P-1")

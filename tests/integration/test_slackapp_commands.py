@@ -183,3 +183,24 @@ def test_http_mode_verifies_signatures_and_the_replay_window(
     assert unsigned.status_code == 401
     [answer] = wait_for(lambda: workspace.interactive.ephemerals(PM))  # only the signed one ran
     assert "/lpm why KEY" in json.dumps(answer.blocks)
+
+
+def test_the_listener_keeps_trying_while_slack_is_unreachable(
+    tmp_path: Path, sqlite_url: str, sandbox: tuple[SlackWorkspace, SandboxServer]
+) -> None:
+    from lpmsync.sandbox.http import Knobs
+    from lpmsync.slackapp.listen import SlackListener
+
+    workspace, server = sandbox
+    settings = write_settings(tmp_path, slack_base_url(server.url), sqlite_url)
+    store = open_store(sqlite_url)
+    server.knobs = Knobs(fail_next=[503, 503])  # Slack is down when the service starts
+    listener = SlackListener(build_slack_app(settings, store, environ=ENVIRON), settings, ENVIRON)
+    listener.start()  # returns at once: the service goes on
+    try:
+        wait_for(lambda: workspace.interactive.socket.connected, timeout=30)
+        assert server.log.counts()["POST apps.connections.open"] == 3
+    finally:
+        listener.stop()
+        workspace.interactive.socket.stop()
+        store.close()

@@ -141,3 +141,15 @@ def test_audit_summary_counts_distinct_alerts() -> None:
     assert audit_summary(entries[:1]) == "2 alerts acknowledged this week"
     assert audit_summary(entries[2:3]) == "1 alert snoozed this week"
     assert audit_summary(entries[4:]) is None
+
+
+def test_the_digest_shows_the_actions_line() -> None:
+    from lpmsync.domain.digest import Digest
+    from lpmsync.notify.render_digest import render_digest
+
+    line = "3 alerts acknowledged, 2 snoozed this week"
+    digest = Digest("Acme", T0, T0 - timedelta(days=7), (), actions_summary=line)
+    [message] = render_digest(digest, charts=False)
+    assert line in json.dumps(message.blocks)
+    [quiet] = render_digest(replace(digest, actions_summary=None), charts=False)
+    assert "acknowledged" not in json.dumps(quiet.blocks)
