@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from lpmsync.domain.findings import Finding
 from lpmsync.domain.model import ItemRef, StateChange, WorkItem
 from lpmsync.domain.report import ThemeAssignment
+from lpmsync.notify.wording import Names
 from lpmsync.web.snapshot import SEVERITY_ORDER, UNALIGNED, Snapshot, item_path
 from lpmsync.web.wording import Explanation, explain
 
@@ -66,7 +67,10 @@ def item_page(snapshot: Snapshot, ref: ItemRef, history: Sequence[StateChange]) 
             (s.max_age_days for s in snapshot.policy.states if s.name == item.state), None
         ),
         entered=entered,
-        explanations=tuple((f, explain(f)) for f in snapshot.findings_by_item.get(ref, ())),
+        explanations=tuple(
+            (f, explain(f, Names(themes=snapshot.theme_names)))
+            for f in snapshot.findings_by_item.get(ref, ())
+        ),
         timeline=_timeline(history, ref, snapshot.now),
         parent=_link(snapshot, item.parent) if item.parent is not None else None,
         children=tuple(_link(snapshot, child.ref) for child in snapshot.children.get(ref, ())),
@@ -149,7 +153,7 @@ def _row(snapshot: Snapshot, finding: Finding) -> FindingRow:
         theme = snapshot.assignment(ItemRef(subject.source, subject.key)).primary or UNALIGNED
     return FindingRow(
         finding=finding,
-        explanation=explain(finding),
+        explanation=explain(finding, Names(themes=snapshot.theme_names)),
         theme=theme or "",
         theme_name=snapshot.theme_names.get(theme, theme) if theme else "",
         source=subject.source if subject else "",
