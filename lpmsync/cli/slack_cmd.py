@@ -41,7 +41,7 @@ def listen(
     store = open_configured_store(settings)
     try:
         # The tracker → Slack `people` mapping is not wired yet: "your items" stays empty.
-        slack_app = build_slack_app(settings, store, people={}, mode=mode)
+        slack_app = build_slack_app(settings, store, people=settings.people.lookup(), mode=mode)
         if mode is ConnectionMode.HTTP:
             where = interactive.http
             log.info("Slack app on http://%s:%s%s", where.host, where.port, where.path)

@@ -90,9 +90,12 @@ def _label(state: AlertState) -> str:
 def _owned(items: Sequence[WorkItem], people: Mapping[str, str], viewer: str) -> str:
     """Items whose tracker owner maps to the viewer (the `people` mapping)."""
     owners = {owner for owner, slack_id in people.items() if slack_id == viewer}
-    mine = [i for i in items if i.owner in owners] if owners else []
+    mine = [i for i in items if i.owner and {i.owner, i.owner.lower()} & owners] if owners else []
     if not mine:
-        return "None found: lpmsync does not know which tracker user you are yet."
+        return (
+            "None found. lpmsync knows you from the `people.slack_ids` mapping in its config: "
+            "ask the operator to add your tracker name or email there."
+        )
     lines = [f"• {link(i.url, i.key)} {escaped(i.title, 120)} · {escape(i.state)}" for i in mine]
     more = f"\n…and {len(mine) - _OWNED} more" if len(mine) > _OWNED else ""
     return "\n".join(lines[:_OWNED]) + more

@@ -104,10 +104,10 @@ def http_app(app: App, path: str = "/slack/events") -> Starlette:
 
 
 def start_listener(settings: Settings, store: SqlStore) -> SlackListener:
-    """The Slack app listening beside `lpmsync run` (stop it on the way out).
-
-    The tracker → Slack `people` mapping is not wired yet, so "your items" stays empty."""
-    listener = SlackListener(build_slack_app(settings, store, people={}), settings)
+    """The Slack app listening beside `lpmsync run` (stop it on the way out)."""
+    listener = SlackListener(
+        build_slack_app(settings, store, people=settings.people.lookup()), settings
+    )
     listener.start()
     return listener
 

@@ -93,7 +93,7 @@ def test_app_home_is_published_on_open(app: Harness) -> None:
     text = json.dumps(home["blocks"], ensure_ascii=False)
     for part in ("Alignment:", "Allocation against target", "WIP against limits", "Open alerts"):
         assert part in text
-    assert "Your items" in text and "does not know which tracker user you are" in text
+    assert "Your items" in text and "people.slack_ids" in text
     assert app.calls("views.publish") == before + 1
 
 
