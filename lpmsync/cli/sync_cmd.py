@@ -13,7 +13,6 @@ from lpmsync.cli.common import ConfigOption, console, load, show
 from lpmsync.cli.stopping import stop_on_signals
 from lpmsync.domain.sync import PageOutcome, SyncPage
 from lpmsync.services.clock import utc_now
-from lpmsync.services.jobs_locks import SYNC, job_lock
 from lpmsync.services.sync import SourceSummary, sync_sources
 
 
@@ -22,14 +21,16 @@ def sync(
     source: Annotated[str | None, typer.Option("--source", help="Sync only this source.")] = None,
     full: Annotated[bool, typer.Option("--full", help="Ignore cursors: fetch everything.")] = False,
 ) -> None:
-    """Sync all sources (or one) into the store; exits 1 if any source failed."""
+    """Sync all sources (or one) into the store; exits 1 if any source failed or another
+    process was syncing it."""
     # Each connector reads its own secrets: a Jira-only sync needs no Azure DevOps PAT, and no
     # sync needs the Slack token.
     settings = load(config, check_secrets=False)
     connectors = build_connectors(settings, source)
     store = open_configured_store(settings)
     try:
-        with stop_on_signals() as stop, job_lock(store, SYNC, utc_now), _progress() as progress:
+        # Each source is synced under its own lock (the one `run` and replicas take too).
+        with stop_on_signals() as stop, _progress() as progress:
             tasks = {c.source: progress.add_task(c.source, total=None) for c in connectors}
 
             def advance(name: str, page: SyncPage, _outcome: PageOutcome) -> None:
@@ -43,7 +44,13 @@ def sync(
             connector.close()
         store.close()
     show(summary_table(summaries))
-    if any(s.status == "failed" for s in summaries):
+    busy = [s.source for s in summaries if s.status == "skipped"]
+    if busy:
+        console.print(
+            f"another sync is running {', '.join(busy)}: left to it; try again when it is done",
+            highlight=False,
+        )
+    if any(s.status in ("failed", "skipped") for s in summaries):
         raise typer.Exit(1)
 
 

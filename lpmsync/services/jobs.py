@@ -25,7 +25,7 @@ from lpmsync.errors import LpmsyncError
 from lpmsync.observability import Metrics
 from lpmsync.services.clock import Clock, utc_now
 from lpmsync.services.digest_freshness import digest_waiting
-from lpmsync.services.jobs_locks import SYNC, JobBusyError, job_lock
+from lpmsync.services.jobs_locks import JobBusyError, job_lock
 from lpmsync.services.sync import SourceSummary, sync_sources
 from lpmsync.store import SqlStore
 
@@ -127,14 +127,10 @@ def run_digest(ctx: JobContext, due_at: datetime | None = None) -> JobResult:
 
 def _sync(ctx: JobContext, *, full: bool) -> bool:
     """Sync all sources; False when any failed (or the store did)."""
-    try:
-        with job_lock(ctx.store, SYNC, ctx.clock, wait=STEP_WAIT_SECONDS):
-            summaries = sync_sources(
-                ctx.store, ctx.connectors, ctx.clock, full=full, should_stop=ctx.should_stop
-            )
-    except JobBusyError as exc:
-        log.warning("sync skipped: %s", exc)
-        return True
+    try:  # each source under its own lock (see sync_sources): the sync kind's locks
+        summaries = sync_sources(
+            ctx.store, ctx.connectors, ctx.clock, full=full, should_stop=ctx.should_stop
+        )
     except LpmsyncError as exc:
         log.error("sync stopped: %s", exc)
         return False

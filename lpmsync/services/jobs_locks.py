@@ -1,4 +1,5 @@
-"""One lock per job kind (`sync`, `check`, `send`, `digest`), taken by every entry point:
+"""One lock per job kind (`check`, `send`, `digest`; sync takes one per source, see
+`services.sync`), taken by every entry point:
 the scheduler's steps and the one-off CLI commands alike, so no two processes ever interleave
 the same kind of work (two checks at once could lose an alert's link to its Slack message).
 
@@ -19,7 +20,7 @@ from lpmsync.store import SqlStore
 
 log = logging.getLogger("lpmsync.jobs")
 
-SYNC, CHECK, SEND, DIGEST = "sync", "check", "send", "digest"
+CHECK, SEND, DIGEST = "check", "send", "digest"
 CLI_WAIT_SECONDS = 60.0  # how long a one-off command waits for the same job elsewhere
 
 
@@ -50,8 +51,10 @@ def job_lock(
 
 def abandon_dead_runs(store: SqlStore, clock: Clock) -> None:
     """At a service's start: every kind whose lock is free has no live run, so its runs still
-    `running` were left by a dead process. A kind another replica is running is left alone."""
-    for kind in (SYNC, CHECK, SEND, DIGEST):
+    `running` were left by a dead process. A kind another replica is running is left alone.
+    Sync runs are not among them: sync takes one lock per source, and `sync_sources` abandons a
+    source's dead runs when it takes that source's lock."""
+    for kind in (CHECK, SEND, DIGEST):
         with store.locks.job(kind) as acquired:
             if acquired and (count := store.runs.abandon(kind, clock())):
                 log.warning(

@@ -100,6 +100,9 @@ def sync_sources(
             if not acquired:
                 log.info("sync of %s skipped: another process is syncing it", connector.source)
                 return SourceSummary(connector.source, status="skipped")
+            # Holding the source's lock, no live process is syncing it: a run still `running`
+            # was left by one that died (kill -9, OOM).
+            store.runs.abandon("sync", clock(), source=connector.source)
             return sync_source(
                 store, connector, clock, full=full, progress=progress, should_stop=should_stop
             )

@@ -75,18 +75,16 @@ class RunRepository:
                 .values(finished_at=finished_at, status=status, stats=dict(stats), error=stored)
             )
 
-    def abandon(self, job: str, now: datetime) -> int:
-        """Mark `job`'s runs still `running` as `abandoned`: call it holding the job's lock, when
-        no live process can be running them (they were left by one that died)."""
+    def abandon(self, job: str, now: datetime, *, source: str | None = None) -> int:
+        """Mark `job`'s runs (of `source`, when given) still `running` as `abandoned`: call it
+        holding the lock that covers them, when no live process can be running them (they were
+        left by one that died)."""
+        query = update(runs).where(runs.c.job == job, runs.c.status == "running")
+        if source is not None:
+            query = query.where(runs.c.source == source)
         with self._engine.begin() as conn:
             result = conn.execute(
-                update(runs)
-                .where(runs.c.job == job, runs.c.status == "running")
-                .values(
-                    status="abandoned",
-                    finished_at=now,
-                    error=ABANDONED,
-                )
+                query.values(status="abandoned", finished_at=now, error=ABANDONED)
             )
             return int(result.rowcount or 0)
 

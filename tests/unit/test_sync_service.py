@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from lpmsync.domain.model import UNMAPPED, Level, SkippedItem, WorkItem
 from lpmsync.domain.sync import SyncPage, SyncRequest
@@ -129,3 +130,19 @@ def test_full_flag_and_stop_request_are_honoured(tmp_path: object) -> None:
     assert connector.seen[0].full is True
     assert summary.status == "interrupted" and summary.pages == 2
     assert len(store.items.known_keys("fake")) == 2
+
+
+def test_a_source_run_left_running_by_a_dead_process_is_abandoned_when_its_lock_is_taken(
+    tmp_path: Path,
+) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'lpmsync.db'}")
+    try:
+        dead = store.runs.start("sync", "fake", T0)  # a process killed mid-sync left this
+        other = store.runs.start("sync", "elsewhere", T0)  # another source: not ours to judge
+        page = SyncPage(items=(work_item("E-1"),), cursor={"updated": "1"})
+        [summary] = sync_sources(store, [FakeConnector("fake", [page])], SteppingClock())
+        status = {run.id: run.status for run in store.runs.recent(job="sync")}
+        assert summary.status == "ok"
+        assert (status[dead], status[other]) == ("abandoned", "running")
+    finally:
+        store.close()
