@@ -1,6 +1,6 @@
 """Regenerate the chart images in docs/images from the sample portfolio (`make docs-images`).
 
-The sample is the demo's (config/demo.yaml, seed 42, as of 2026-11-16); four earlier weekly
+The sample is the demo's (lpmsync/sandbox/demo.yaml, seed 42, as of 2026-11-16); four earlier weekly
 snapshots with a drifting allocation are made up here so the allocation chart shows its trend.
 """
 
@@ -28,7 +28,7 @@ DRIFT: dict[str, list[float]] = {
 
 
 def main() -> None:
-    settings = load_settings(ROOT / "config" / "demo.yaml", check_secrets=False)
+    settings = load_settings(ROOT / "lpmsync" / "sandbox" / "demo.yaml", check_secrets=False)
     policy = to_policy(settings)
     sample = generate(seed=42)
     items, history = [], []

@@ -70,7 +70,7 @@ def stop(process: subprocess.Popen[bytes], fd: int) -> int:
 def test_serve_shows_the_board_of_the_store(tmp_path: Path) -> None:
     portfolio = sync_sandbox_portfolio(tmp_path)
     config = tmp_path / "lpmsync.yaml"
-    text = (ROOT / "config" / "demo.yaml").read_text(encoding="utf-8")
+    text = (ROOT / "lpmsync" / "sandbox" / "demo.yaml").read_text(encoding="utf-8")
     config.write_text(text + f"\nstore:\n  url: {portfolio.url}\n", encoding="utf-8")
     process, fd = cli_on_a_terminal("serve", "-c", str(config), "--port", "0", cwd=tmp_path)
     try:
@@ -97,7 +97,7 @@ def test_the_demo_ends_by_serving_its_board_until_ctrl_c(tmp_path: Path) -> None
 
 def test_serve_without_its_token_variable_is_a_config_error(tmp_path: Path) -> None:
     config = tmp_path / "lpmsync.yaml"
-    text = (ROOT / "config" / "demo.yaml").read_text(encoding="utf-8")
+    text = (ROOT / "lpmsync" / "sandbox" / "demo.yaml").read_text(encoding="utf-8")
     store = f"sqlite:///{tmp_path / 'lpmsync.db'}"
     web = "web:\n  auth_token_env: LPMSYNC_TEST_UNSET_BOARD_TOKEN\n"
     config.write_text(text + f"\nstore:\n  url: {store}\n" + web, encoding="utf-8")

@@ -24,7 +24,7 @@ from lpmsync.services.notify import routing_policy
 from lpmsync.settings import load_settings, to_policy
 from tests.unit.notify_fixtures import block_texts
 
-DEMO = Path(__file__).resolve().parents[2] / "config" / "demo.yaml"
+DEMO = Path(__file__).resolve().parents[2] / "lpmsync" / "sandbox" / "demo.yaml"
 PYTHON_LITERAL = re.compile(r"\b(None|True|False)\b|\[\]|\{\}|': |\"\w+\": ")
 MAX_TEXT = 12_000
 

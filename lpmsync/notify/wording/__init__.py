@@ -43,6 +43,7 @@ WORDERS: Mapping[str, Worder] = {
     RuleId.AGING: flow.aging,
     RuleId.STALE: flow.stale,
     RuleId.WSJF_INVERSION: flow.wsjf_inversion,
+    RuleId.FORECAST_RISK: flow.forecast_risk,
 }
 
 

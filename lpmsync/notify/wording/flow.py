@@ -134,3 +134,20 @@ def generic(finding: Finding, facts: Facts) -> Wording:
         next_step=f"Review it with `lpmsync report --rule {finding.rule}` and decide with "
         "its owner.",
     )
+
+
+def forecast_risk(finding: Finding, facts: Facts) -> Wording:
+    p85, target, p50 = facts.text("p85"), facts.text("target_date"), facts.text("p50")
+    remaining = facts.number("remaining")
+    late = facts.number("days_late")
+    left = plural(remaining, "feature") if remaining is not None else "Features"
+    said = f"{left} still to finish. At the recent pace it is 85% likely done by {p85}"
+    said += f" (50%: {p50})" if p50 else ""
+    said += f"; the target date is {target}."
+    return Wording(
+        headline=f"85% forecast {p85} is {days(late)} after its target {target}",
+        why=RULE_WHY[RuleId.FORECAST_RISK],
+        facts=said,
+        next_step="Cut scope, add capacity to its value stream, or agree a new target date "
+        "with its stakeholders.",
+    )
