@@ -74,7 +74,7 @@ def test_the_installed_wheel_runs_the_demo_from_an_empty_directory(tmp_path: Pat
         run_in(empty, bin_dir / "lpmsync", "--version").stdout == f"lpmsync {version('lpmsync')}\n"
     )
 
-    result = run_in(empty, bin_dir / "lpmsync", "demo", "--out", "out")
+    result = run_in(empty, bin_dir / "lpmsync", "demo", "--out", "out", "--no-serve")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "Traceback" not in result.stdout + result.stderr
     assert (empty / "out" / "digest" / "digest.html").stat().st_size > 0
