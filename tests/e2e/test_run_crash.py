@@ -83,7 +83,8 @@ def test_a_kill_during_a_sync_keeps_whole_pages_and_a_restart_completes(tmp_path
 def test_a_kill_during_a_send_posts_nothing_twice_and_loses_nothing(tmp_path: Path) -> None:
     gate = Gate("chat.postMessage", block_from=2)
     with sandbox(slack_gate=gate.wrap) as box:
-        config = write_config(tmp_path, box)
+        # One message per alert group, not one baseline: the second post is the one to kill.
+        config = write_config(tmp_path, box, baseline_threshold="null")
         with running(config, "--sync-now") as service:
             assert gate.arrived.wait(WAIT), service.output()  # the second message is in flight
             service.process.kill()

@@ -131,6 +131,7 @@ def config_text(
     jira_token_env: str = "JIRA_API_TOKEN",
     slack_token_env: str = "SLACK_BOT_TOKEN",
     ado_parallelism: int = 4,
+    baseline_threshold: str = "25",
 ) -> str:
     """A config for the sandbox (or with no sources and no Slack when `box` is None)."""
     lines = [
@@ -170,6 +171,7 @@ def config_text(
             f"    base_url: {box.slack_url}",
             f"    default_channel: {SLACK_CHANNEL}",
             "    timeout_seconds: 5",
+            f"    baseline_threshold: {baseline_threshold}",
         ]
     return "\n".join(lines) + "\n"
 
