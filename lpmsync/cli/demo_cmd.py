@@ -75,7 +75,7 @@ def demo(
         workspace = sandbox.slack_workspace
         assert isinstance(workspace, SlackWorkspace), "the sandbox Slack server did not start"
         try:
-            _run(settings, store, clock, out)
+            clock = _run(settings, store, clock, out)
             _show_slack(workspace, out)
             server = sandbox.personalities["slack"].base_url.removesuffix("/api/")
             act_in_slack(settings, store, clock, workspace, server)  # buttons, as Slack delivers
@@ -123,7 +123,10 @@ def _fresh_store(settings: Settings, out: Path) -> SqlStore:
     return open_configured_store(settings)
 
 
-def _run(settings: Settings, store: SqlStore, clock: Clock, out: Path) -> None:
+def _run(settings: Settings, store: SqlStore, clock: Clock, out: Path) -> Clock:
+    """Sync, a first check (a new store: one baseline summary), the same check a day later
+    (alerts still open repeat, one message per rule with buttons), then the digest. Returns the
+    clock of that later day, which the rest of the demo runs on."""
     connectors = build_connectors(settings)
     try:
         console.rule("[bold]1. sync[/]: the trackers into the store")
@@ -131,19 +134,33 @@ def _run(settings: Settings, store: SqlStore, clock: Clock, out: Path) -> None:
     finally:
         for connector in connectors:
             connector.close()
-    console.rule("[bold]2. check[/]: findings → alerts → outbox → Slack")
+    console.rule("[bold]2. check[/]: findings → alerts → outbox → Slack (a new store: a baseline)")
     report = build_report(settings, store.items, clock)
     console.print(_findings_table(Counter(f.rule for f in report.analysis.findings)))
-    sender = build_slack_sender(settings)
-    outcome = notify_findings(store, report.analysis.findings, routing_policy(settings), clock())
-    console.print(f"alerts: {outcome.firing} firing; {outcome.enqueued} messages queued")
-    print_send(drain_outbox(store, sender, clock, sleep=time.sleep))
-    console.rule("[bold]3. digest[/]: the weekly alignment digest with charts")
-    plan = plan_digest(store, settings, clock())
+    _check(settings, store, clock)
+    slack = settings.notify.slack
+    assert slack is not None, "the demo config must configure notify.slack"
+    later = _shifted(clock, slack.repeat_interval + timedelta(minutes=1))
+    console.rule("[bold]3. a day later[/]: alerts still open repeat, one message per rule")
+    _check(settings, store, later)
+    console.rule("[bold]4. digest[/]: the weekly alignment digest with charts")
+    plan = plan_digest(store, settings, later())
     written = write_preview(plan, out / "digest")
-    publish_digest(store, plan, clock())
-    print_send(drain_outbox(store, sender, clock, sleep=time.sleep))
+    publish_digest(store, plan, later())
+    print_send(drain_outbox(store, build_slack_sender(settings), later, sleep=time.sleep))
     console.print(f"digest preview: {', '.join(str(p) for p in written)}", highlight=False)
+    return later
+
+
+def _check(settings: Settings, store: SqlStore, clock: Clock) -> None:
+    findings = build_report(settings, store.items, clock).analysis.findings
+    outcome = notify_findings(store, findings, routing_policy(settings), clock())
+    console.print(f"alerts: {outcome.firing} firing; {outcome.enqueued} messages queued")
+    print_send(drain_outbox(store, build_slack_sender(settings), clock, sleep=time.sleep))
+
+
+def _shifted(clock: Clock, by: timedelta) -> Clock:
+    return lambda: clock() + by
 
 
 def _findings_table(by_rule: Counter[str]) -> Table:
@@ -163,7 +180,7 @@ def _intro(sandbox: RunningSandbox) -> None:
 
 
 def _show_slack(workspace: SlackWorkspace, out: Path) -> None:
-    console.rule("[bold]4. what Slack shows[/]")
+    console.rule("[bold]5. what Slack shows[/]")
     messages = workspace.messages()
     names = {channel.id: channel.name for channel in DEFAULT_CHANNELS}
     for message in workspace.top_level():

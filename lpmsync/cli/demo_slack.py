@@ -31,7 +31,7 @@ T = TypeVar("T")
 def act_in_slack(
     settings: Settings, store: SqlStore, clock: Clock, workspace: SlackWorkspace, server_url: str
 ) -> None:
-    console.rule("[bold]4. act from Slack[/]: Acknowledge and Snooze, as Slack delivers the clicks")
+    console.rule("[bold]6. act from Slack[/]: Acknowledge and Snooze, as Slack delivers the clicks")
     handler = socket_handler(
         build_slack_app(settings, store, people=settings.people.lookup(), clock=clock), settings
     )

@@ -70,12 +70,17 @@ def status_lines(
     message shares it, else one per alert that has one."""
     statuses = [_status(state, silences, zone) for state in shown]
     if len(shown) > 1 and statuses[0] and all(s == statuses[0] for s in statuses):
-        return [f"{statuses[0][:1].upper()}{statuses[0][1:]} (all {len(shown)} alerts)"]
+        return [f"{_first_up(statuses[0])} (all {len(shown)} alerts)"]
     lines = []
     for state, status in zip(shown, statuses, strict=True):
         if status:
-            lines.append(f"{_name(state)}: {status}" if len(shown) > 1 else status.capitalize())
+            lines.append(f"{_name(state)}: {status}" if len(shown) > 1 else _first_up(status))
     return lines
+
+
+def _first_up(text: str) -> str:
+    """Only the first letter: `str.capitalize` would lower-case a <@U…> mention and the zone."""
+    return text[:1].upper() + text[1:]
 
 
 def _status(state: AlertState, silences: Sequence[Silence], zone: ZoneInfo) -> str | None:

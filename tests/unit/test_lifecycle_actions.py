@@ -7,11 +7,12 @@ import json
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from lpmsync.domain.alerts import AlertStatus, Silence, alert_signature
+from lpmsync.domain.alerts import AlertState, AlertStatus, Silence, alert_signature
 from lpmsync.domain.audit import AuditAction, AuditEntry, audit_summary
 from lpmsync.domain.findings import Severity
-from lpmsync.domain.notices import RenderedMessage
+from lpmsync.domain.notices import AlertEntry, RenderedMessage
 from lpmsync.notify.lifecycle import is_silenced
 from lpmsync.notify.render_actions import (
     ACK_ACTION,
@@ -21,6 +22,7 @@ from lpmsync.notify.render_actions import (
     STATUS_BLOCK,
     with_status,
 )
+from lpmsync.services.action_edits import status_lines
 from tests.unit.notify_fixtures import assert_valid_blocks, finding
 from tests.unit.test_lifecycle import RENDERER, T0, Memory
 
@@ -115,7 +117,7 @@ def test_one_alert_gets_an_open_in_tracker_button() -> None:
 
 
 def test_status_goes_above_the_buttons_and_replaces_an_earlier_one() -> None:
-    [part] = RENDERER.alert_group("unaligned", [], [])
+    [part] = RENDERER.alert_group("unaligned", [AlertEntry(finding("P-1"), T0)], [])
     message = RenderedMessage(part.text, part.blocks)
     once = with_status(message, ["Acknowledged by <@U0PM>"])
     twice = with_status(once, ["Snoozed by <@U0PM>"])
@@ -153,3 +155,18 @@ def test_the_digest_shows_the_actions_line() -> None:
     assert line in json.dumps(message.blocks)
     [quiet] = render_digest(replace(digest, actions_summary=None), charts=False)
     assert "acknowledged" not in json.dumps(quiet.blocks)
+
+
+def test_a_single_alerts_status_keeps_the_mention_and_the_zone_as_they_are() -> None:
+    alert = finding("P-1")
+    state = AlertState(alert.fingerprint, alert.rule, AlertStatus.FIRING, alert, T0, T0)
+    snooze = Silence(
+        id=1,
+        rule=alert.rule,
+        matchers={},
+        until=T0 + timedelta(days=7),
+        fingerprints=frozenset({alert.fingerprint}),
+        author="U0PM",
+    )
+    [line] = status_lines([state], [snooze], ZoneInfo("Europe/Berlin"))
+    assert line.startswith("Snoozed by <@U0PM> until ") and line.endswith(" CET")
