@@ -147,7 +147,9 @@ def _sqlite_file_error(path: str) -> Callable[[ExceptionContext], None]:
 
 
 def _sqlite_path(url: str) -> str:
-    return url.split("///", 1)[-1] if "///" in url else ""
+    """The file of a SQLite URL, also of a URI filename (`sqlite:///file:PATH?mode=ro&uri=true`)."""
+    path = url.split("///", 1)[-1] if "///" in url else ""
+    return path.removeprefix("file:").split("?", 1)[0] if path.startswith("file:") else path
 
 
 def _ensure_sqlite_dir(url: str) -> None:

@@ -39,9 +39,9 @@ def test_a_read_only_database_file(tmp_path: Path) -> None:
     # Opened read-only (chmod does not stop root, who runs CI containers).
     url = f"sqlite:///file:{tmp_path / 'lpmsync.db'}?mode=ro&uri=true"
     read_only = config(tmp_path, f"{{url: '{url}'}}")
-    result = run_cli(
-        "silence", "add", "--rule", "aging", "--until", "1h", "--config", str(read_only)
-    )
+    # cwd: the job locks of a URI filename are made relative to it (see store/locks.py)
+    args = ("silence", "add", "--rule", "aging", "--until", "1h", "--config", str(read_only))
+    result = run_cli(*args, cwd=tmp_path)
     assert result.returncode == 1
     line = one_line_error(result.stderr)
     assert "lpmsync.db" in line and "readonly" in line and "writable" in line
