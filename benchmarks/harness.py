@@ -91,6 +91,8 @@ def machine() -> dict[str, Any]:
         "cpus": os.cpu_count(),
         "memory_gib": _memory_gib(),
         "commit": _git_commit(),
+        # Other work on the machine slows every number (the CPU is shared): said with them.
+        "load_average": [round(x, 1) for x in os.getloadavg()],
         "versions": versions,
     }
 
@@ -141,7 +143,8 @@ def render_markdown(cases: list[Case], facts: dict[str, Any], settings: dict[str
         "# lpmsync benchmark results",
         "",
         f"Machine: {facts['platform']}, {facts['cpus']} CPUs, {facts['memory_gib']} GiB, "
-        f"Python {facts['python']}, commit {facts['commit']}.",
+        f"Python {facts['python']}, commit {facts['commit']}; load average "
+        f"{' / '.join(str(x) for x in facts['load_average'])} (1 / 5 / 15 min) when written.",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in facts["versions"].items()) + ".",
         "Settings: " + ", ".join(f"{k}={v}" for k, v in settings.items()) + ".",
         "Times are seconds: median of the runs, then min and max.",

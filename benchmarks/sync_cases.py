@@ -140,9 +140,9 @@ def _full_verdict(
 # Why a target is missed, in the results themselves (see benchmarks/README.md for the analysis).
 SPEED_MISS = (
     "requests are at the floor and 4 run at a time, so the network part is ~4x shorter than the "
-    "baseline's; what remains is client CPU in one Python process (decoding each page, mapping "
-    "it and committing it with its cursor: ~0.2 ms per item), which the baseline, storing "
-    "nothing, does not pay"
+    "baseline's; what remains is client CPU in one Python process (decoding, mapping, hashing and "
+    "committing each item: see 'User CPU per item' for the figure and where it goes), which the "
+    "baseline, storing nothing, does not pay"
 )
 LISTING_MISS = {
     "jira-cloud": "the approximate count disagreed with the store, or the last listing is older "
