@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from lpmsync.domain.alerts import MessageKind
-from lpmsync.services.digest import build_digest_now
+from lpmsync.services.digest import build_digest_now, plan_digest
 from lpmsync.services.digest_freshness import recent_sync_interval
 from lpmsync.services.send import drain_outbox
 from lpmsync.settings import Settings, load_settings
@@ -93,12 +93,17 @@ def test_a_stale_source_holds_the_digest_then_it_goes_with_a_banner(
     synced(store, "ado", T0 + timedelta(hours=6))
     assert attempt(store, settings, T0 + timedelta(hours=6)) == "ok"  # the deadline passed
     clock = FakeClock(T0 + timedelta(hours=6))
-    assert drain_outbox(store, slack.sender(), clock).sent == 4
+    assert drain_outbox(store, slack.sender(), clock).sent == 1 + charts(store, settings)
     [digest] = slack.workspace.top_level("C0PORTFOLIO")
     banner = str(digest.blocks[1])
     assert digest.text.startswith("⚠️ data may be out of date")
     assert "Data may be out of date." in banner and "*boards*" in banner and "ado" not in banner
     assert "last synced successfully 2026-11-16 04:00 UTC (11 h ago)" in banner
+
+
+def charts(store: SqlStore, settings: Settings) -> int:
+    """How many charts the digest of the stored items has (uploads into its thread)."""
+    return len(plan_digest(store, settings, T0).charts)
 
 
 def test_fresh_sources_send_at_once_without_a_banner(
@@ -108,7 +113,7 @@ def test_fresh_sources_send_at_once_without_a_banner(
     for source in ("ado", "boards"):
         synced(store, source, T0 - timedelta(minutes=20))
     assert attempt(store, settings, T0) == "ok"
-    assert drain_outbox(store, slack.sender(), FakeClock(T0)).sent == 4
+    assert drain_outbox(store, slack.sender(), FakeClock(T0)).sent == 1 + charts(store, settings)
     [digest] = slack.workspace.top_level("C0PORTFOLIO")
     assert "out of date" not in str(digest.blocks) and "out of date" not in digest.text
 
@@ -118,7 +123,7 @@ def test_force_edits_a_posted_digest_in_place(
 ) -> None:
     put_items(store, [work_item("CX-1", labels=("cx",))])
     assert attempt(store, settings, T0, force=True) == "ok"  # stale, but forced: a banner
-    assert drain_outbox(store, slack.sender(), FakeClock(T0)).sent == 4
+    assert drain_outbox(store, slack.sender(), FakeClock(T0)).sent == 1 + charts(store, settings)
     [posted] = slack.workspace.top_level("C0PORTFOLIO")
     assert "never synced successfully" in str(posted.blocks)
 
@@ -129,12 +134,13 @@ def test_force_edits_a_posted_digest_in_place(
     assert store.outbox.depth() == 0
     assert attempt(store, settings, later, force=True) == "ok"
     kinds = [e.message.kind for e in store.outbox.entries() if e.status == "pending"]
-    assert kinds == [MessageKind.UPDATE] + [MessageKind.UPLOAD] * 3
-    assert drain_outbox(store, slack.sender(), FakeClock(later)).sent == 4
+    assert kinds == [MessageKind.UPDATE] + [MessageKind.UPLOAD] * charts(store, settings)
+    assert drain_outbox(store, slack.sender(), FakeClock(later)).sent == len(kinds)
 
     [edited] = slack.workspace.top_level("C0PORTFOLIO")  # the same message, edited
     assert edited.ts == posted.ts and "out of date" not in str(edited.blocks)
-    assert len([f for f in slack.workspace.files() if f.thread_ts == posted.ts]) == 6
+    uploads = [f for f in slack.workspace.files() if f.thread_ts == posted.ts]
+    assert len(uploads) == 2 * charts(store, settings)  # the first charts stay (no delete scope)
 
 
 def test_force_replaces_a_digest_still_queued(store: SqlStore, settings: Settings) -> None:
@@ -147,5 +153,6 @@ def test_force_replaces_a_digest_still_queued(store: SqlStore, settings: Setting
     assert {e.status for e in replaced} == {"withdrawn"}
     assert {e.error_code for e in replaced} == {"replaced"}
     pending = [e for e in entries if e.status == "pending"]
-    assert [e.message.kind for e in pending] == [MessageKind.POST] + [MessageKind.UPLOAD] * 3
-    assert store.outbox.depth() == 4
+    uploads = [MessageKind.UPLOAD] * charts(store, settings)
+    assert [e.message.kind for e in pending] == [MessageKind.POST, *uploads]
+    assert store.outbox.depth() == 1 + len(uploads)
