@@ -22,7 +22,7 @@ from lpmsync.store.schema import items
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_CONFIG = ROOT / "lpmsync" / "sandbox" / "demo.yaml"
-HOSTILE_KEY = "PORT-307"  # young, in the Funnel: far down the board, and on it
+HOSTILE_KEY = "PORT-307"  # young, in the Funnel: far down the board (all=1 shows it)
 HOSTILE_TITLE = '<script>alert("owned")</script><img src=x onerror=alert(1)> & <b>bold</b>'
 
 

@@ -24,7 +24,9 @@ RESOLVING = "rules: {unaligned: {enabled: false}, stale: {enabled: false}}\n"
 
 def write(tmp_path: Path, box: Sandbox, pg_url: str, extra: str = "") -> Path:
     path = tmp_path / f"lpmsync{len(extra)}.yaml"
-    text = config_text(box, tmp_path / "data", store_url=pg_url) + extra
+    # These checks follow single alerts from the first one on: no baseline summary.
+    text = config_text(box, tmp_path / "data", store_url=pg_url, baseline_threshold="null")
+    text += extra
     path.write_text(text, encoding="utf-8")
     return path
 

@@ -210,7 +210,7 @@ def test_sigterm_stops_the_service_s_send_step_after_the_message_in_flight(
         return gates[0]
 
     with sandbox(slack_gate=gate) as box:
-        config = write_config(tmp_path, box)
+        config = write_config(tmp_path, box, baseline_threshold="null")  # several messages
         with running(config, "--sync-now") as service:
             try:
                 assert gates[0].posted.wait(WAIT), service.output()
