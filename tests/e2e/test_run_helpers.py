@@ -37,7 +37,7 @@ SECRETS = {
     "JIRA_API_TOKEN": JIRA_TOKEN,
     "SLACK_BOT_TOKEN": SANDBOX_TOKEN,
 }
-WAIT = 60.0  # seconds a subprocess gets to reach a state; a timeout only guards a hung test
+WAIT = 120.0  # seconds a subprocess gets to reach a state; a timeout only guards a hung test
 
 
 @dataclass
