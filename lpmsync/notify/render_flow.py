@@ -38,8 +38,8 @@ def flow_blocks(digest: Digest, *, charts: bool = True) -> list[list[Block]]:
 
 
 def forecast_line(forecast: Forecast, now: datetime) -> str:
-    """'⚠️ <url|PORT-12> Title — *85% likely by 12 Mar* (50%: 26 Feb) · 4 features left · target
-    1 Mar'. The warning sign marks an 85% date after the target date."""
+    """'⚠️ Late: <url|PORT-12> Title — *85% likely by 12 Mar* (50%: 26 Feb) · 4 features left ·
+    target 1 Mar'. "Late" (and the warning sign) marks an 85% date after the target date."""
     name = f"{link(forecast.url, forecast.key)} {escaped(forecast.title, _TITLE_LIMIT)}"
     if forecast.p85 is None:
         when = "no forecast yet: no feature of its value stream finished in the window"
@@ -49,7 +49,9 @@ def forecast_line(forecast: Forecast, now: datetime) -> str:
             when += f" (50%: {day(forecast.p50, now)})"
     target = forecast.target_date
     late = target is not None and forecast.p85 is not None and forecast.p85 > target
-    parts = [f"{'⚠️' if late else '🗓️'} {name} — {when}", f"{forecast.remaining} features left"]
+    lead = "⚠️ Late:" if late else "🗓️"
+    left = f"{forecast.remaining} feature{'' if forecast.remaining == 1 else 's'} left"
+    parts = [f"{lead} {name} — {when}", left]
     if target is not None:
         parts.append(f"target {day(target, now)}")
     return " · ".join(parts)

@@ -53,7 +53,7 @@ _EMOJI = {
     "🟡": "yellow",
     "✅": "green",
 }
-_DECORATIVE = ("📊 ", "📈 ", "📋 ")
+_DECORATIVE = ("📊 ", "📈 ", "📋 ", "🗓️ ", "⚠️ ")
 
 
 def preview_html(

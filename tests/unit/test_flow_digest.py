@@ -83,8 +83,9 @@ def _analysis_with(flow: FlowMetrics) -> Analysis:
 def test_a_forecast_line_reads_like_a_sentence_and_escapes_tracker_text() -> None:
     line = forecast_line(_forecast(), NOW)
     assert line == (
-        "⚠️ <https://jira.example/browse/PORT-12|PORT-12> Checkout &lt;!channel&gt; &amp; co — "
-        "*85% likely by 12 Mar* (50%: 26 Feb) · 4 features left · target 1 Mar"
+        "⚠️ Late: <https://jira.example/browse/PORT-12|PORT-12> "
+        "Checkout &lt;!channel&gt; &amp; co — *85% likely by 12 Mar* (50%: 26 Feb) · "
+        "4 features left · target 1 Mar"
     )
     on_time = forecast_line(_forecast(target_date=date(2026, 3, 20)), NOW)
     assert on_time.startswith("🗓️ ")
@@ -110,7 +111,9 @@ def test_late_forecasts_come_first_and_long_lists_are_capped() -> None:
     chunks = flow_blocks(digest)
     first = _text(chunks[0][0])
     assert first.startswith("*Forecasts for epics in progress* (41), showing 30")
-    assert first.splitlines()[1].startswith("⚠️ <https://jira.example/browse/PORT-12|PORT-LATE>")
+    assert first.splitlines()[1].startswith(
+        "⚠️ Late: <https://jira.example/browse/PORT-12|PORT-LATE>"
+    )
     shown = sum(
         _text(block).count("likely by")
         for chunk in chunks
@@ -137,3 +140,8 @@ def test_flow_charts_are_deterministic_pngs() -> None:
     assert flow_charts(flow) == charts
     assert flow_charts(None) == {}
     assert "flow_time.png" not in flow_charts(replace(flow, finished=()))
+
+
+def test_one_feature_left_is_singular() -> None:
+    line = forecast_line(replace(_forecast(), remaining=1), NOW)
+    assert "1 feature left" in line and "features" not in line
