@@ -28,13 +28,14 @@ def test_a_missed_digest_runs_at_start_and_only_once(tmp_path: Path) -> None:
         config = write_config(tmp_path, box, digest=a_slot_that_just_passed())
         # Fresh data first: a digest waits while a source has not synced recently.
         assert run_cli("sync", "--config", str(config), env=base_env()).returncode == 0
-        with running(config) as service:
+        # Synced just above: no initial sync, so the digest's catch-up is the only job at start.
+        with running(config, "--no-initial-sync") as service:
             start = service.wait_for_message("lpmsync running")
             digest = service.wait_for(job_summary("digest"))
             assert service.stop() == 0
         posted = len(box.workspace.top_level())
         uploads = len(box.workspace.files())
-        with running(config) as again:
+        with running(config, "--no-initial-sync") as again:
             restart = again.wait_for_message("lpmsync running")
             assert again.stop() == 0
         assert len(box.workspace.top_level()) == posted  # nothing posted twice
