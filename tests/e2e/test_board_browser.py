@@ -43,7 +43,7 @@ def browser() -> Iterator[Any]:
         from playwright.sync_api import sync_playwright
     except ImportError:
         if os.environ.get("CI") == "true":
-            pytest.fail("playwright is not installed under CI=true (pip install -e '.[dev]')")
+            pytest.fail("playwright is missing under CI=true (make test installs it from uv.lock)")
         pytest.skip("playwright is not installed")
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from lpmsync.connectors.jira.cursor import (
@@ -31,8 +31,15 @@ from lpmsync.connectors.jira.cursor import (
     may_skip_listing,
     unchanged,
 )
-from lpmsync.connectors.jira.fetch import Event, Listing, RawBatch, Started, chunks, text
-from lpmsync.connectors.jira.http import JiraHttp
+from lpmsync.connectors.jira.fetch import (
+    Event,
+    Listing,
+    RawBatch,
+    SearchFetcher,
+    Started,
+    chunks,
+    text,
+)
 from lpmsync.connectors.jira.jql import changed_jql, scope_jql
 from lpmsync.connectors.jira.values import MalformedValueError, parse_datetime
 from lpmsync.connectors.parallel import ordered_parallel_map
@@ -65,21 +72,7 @@ class _Task:
     keys: Sequence[str]
 
 
-class CloudFetcher:
-    def __init__(
-        self,
-        http: JiraHttp,
-        jql: str,
-        fields: Sequence[str],
-        parallelism: int,
-        removal_check: timedelta | None = None,
-    ) -> None:
-        self._http = http
-        self._jql = jql
-        self._fields = list(fields)
-        self._parallelism = parallelism
-        self._removal_check = removal_check  # None: list every key on every sync
-
+class CloudFetcher(SearchFetcher):
     def run(self, plan: Plan, since: str | None) -> Iterator[Event]:
         recent: list[_Found] | None = None
         if since is not None and may_skip_listing(plan, self._removal_check, datetime.now(UTC)):

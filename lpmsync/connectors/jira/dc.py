@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from lpmsync.connectors.jira.cursor import (
@@ -26,7 +26,15 @@ from lpmsync.connectors.jira.cursor import (
     keys_to_fetch,
     may_skip_listing,
 )
-from lpmsync.connectors.jira.fetch import Event, Listing, RawBatch, Started, chunks, text
+from lpmsync.connectors.jira.fetch import (
+    Event,
+    Listing,
+    RawBatch,
+    SearchFetcher,
+    Started,
+    chunks,
+    text,
+)
 from lpmsync.connectors.jira.http import JiraHttp
 from lpmsync.connectors.jira.jql import changed_jql, keys_jql, scope_jql
 from lpmsync.connectors.parallel import ordered_parallel_map
@@ -46,21 +54,7 @@ class _Page:
     server_time: datetime | None
 
 
-class DataCenterFetcher:
-    def __init__(
-        self,
-        http: JiraHttp,
-        jql: str,
-        fields: Sequence[str],
-        parallelism: int,
-        removal_check: timedelta | None = None,
-    ) -> None:
-        self._http = http
-        self._jql = jql
-        self._fields = list(fields)
-        self._parallelism = parallelism
-        self._removal_check = removal_check  # None: list every key on every sync
-
+class DataCenterFetcher(SearchFetcher):
     def run(self, plan: Plan, since: str | None) -> Iterator[Event]:
         if plan.mode is Mode.FULL or since is None:
             yield from self._scan()

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from lpmsync.connectors.jira.cursor import Plan
+from lpmsync.connectors.jira.http import JiraHttp
 
 T = TypeVar("T")
 
@@ -53,6 +54,24 @@ class Fetcher(Protocol):
     def run(self, plan: Plan, since: str | None) -> Iterator[Event]:
         """The events of one sync; `since` is the JQL literal for the changed-issues search."""
         ...
+
+
+class SearchFetcher:
+    """What the Cloud and Data Center fetchers are built from (the connector picks one)."""
+
+    def __init__(
+        self,
+        http: JiraHttp,
+        jql: str,
+        fields: Sequence[str],
+        parallelism: int,
+        removal_check: timedelta | None = None,
+    ) -> None:
+        self._http = http
+        self._jql = jql
+        self._fields = list(fields)
+        self._parallelism = parallelism
+        self._removal_check = removal_check  # None: list every key on every sync
 
 
 def chunks(values: Sequence[T], size: int) -> Iterator[Sequence[T]]:
