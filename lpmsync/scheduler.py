@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import logging
 import signal
+import sys
 import threading
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from types import FrameType
 from zoneinfo import ZoneInfo
 
@@ -29,6 +32,7 @@ from lpmsync.services.stopping import StopRequest
 log = logging.getLogger("lpmsync.scheduler")
 
 CYCLE_JOB_ID = "lpmsync-cycle"
+SLOW_STOP_SECONDS = 20  # then the log says what the stop waits for
 DIGEST_JOB_ID = "lpmsync-digest"
 
 
@@ -126,7 +130,34 @@ def serve(
             service.scheduler.start()  # returns once the stopper has shut it down
     started.set()  # releases the stopper when the scheduler never started
     stopper.join()
-    service.worker.shutdown(wait=True)
+    watchdog = threading.Timer(SLOW_STOP_SECONDS, log_slow_stop)
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        service.worker.shutdown(wait=True)
+    finally:
+        watchdog.cancel()
+
+
+def log_slow_stop() -> None:
+    """A stop that takes long says what it waits for (each thread's innermost frames), so an
+    operator whose container is killed after its grace period can see why."""
+    frames = sys._current_frames()  # the documented way to see every thread's frame
+    waiting = []
+    for thread in threading.enumerate():
+        frame = frames.get(thread.ident or -1)
+        if frame is None or thread is threading.current_thread():
+            continue
+        where = " <- ".join(
+            f"{Path(f.filename).name}:{f.lineno} {f.name}"
+            for f in reversed(traceback.extract_stack(frame)[-3:])
+        )
+        waiting.append(f"{thread.name}: {where}")
+    log.warning(
+        "still stopping after %d s: waiting for the job in progress; threads: %s",
+        SLOW_STOP_SECONDS,
+        "; ".join(waiting),
+    )
 
 
 def _shut_down_when_asked(

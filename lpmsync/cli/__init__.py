@@ -7,28 +7,29 @@ from typing import Annotated
 
 import typer
 
-from lpmsync import __version__
+import lpmsync
 from lpmsync.cli.common import run_guarded
 from lpmsync.cli.lazy import lazy_typer
 from lpmsync.logs import LogFormat, configure_from_cli
 
 # name -> "module:attribute"; each module is imported only when its command runs (start-up time).
 COMMANDS = {
+    # The order of `lpmsync --help`: try it, the scheduled work, looking at results, operating.
+    "demo": "lpmsync.cli.demo_cmd:demo",
+    "run": "lpmsync.cli.run_cmd:run",
+    "sync": "lpmsync.cli.sync_cmd:sync",
+    "check": "lpmsync.cli.report_cmd:check",
+    "send": "lpmsync.cli.send_cmd:send",
+    "digest": "lpmsync.cli.digest_cmd:digest",
+    "status": "lpmsync.cli.status_cmd:status",
+    "report": "lpmsync.cli.report_cmd:report",
+    "serve": "lpmsync.cli.serve_cmd:serve",
+    "audit": "lpmsync.cli.audit_cmd:audit",
+    "silence": "lpmsync.cli.silence_cmd:app",
+    "slack": "lpmsync.cli.slack_cmd:app",
     "config": "lpmsync.cli.config_cmd:app",
     "db": "lpmsync.cli.db_cmd:app",
     "sandbox": "lpmsync.cli.sandbox_cmd:app",
-    "silence": "lpmsync.cli.silence_cmd:app",
-    "sync": "lpmsync.cli.sync_cmd:sync",
-    "demo": "lpmsync.cli.demo_cmd:demo",
-    "digest": "lpmsync.cli.digest_cmd:digest",
-    "run": "lpmsync.cli.run_cmd:run",
-    "status": "lpmsync.cli.status_cmd:status",
-    "report": "lpmsync.cli.report_cmd:report",
-    "check": "lpmsync.cli.report_cmd:check",
-    "send": "lpmsync.cli.send_cmd:send",
-    "serve": "lpmsync.cli.serve_cmd:serve",
-    "slack": "lpmsync.cli.slack_cmd:app",
-    "audit": "lpmsync.cli.audit_cmd:audit",
 }
 
 app = lazy_typer(
@@ -43,7 +44,7 @@ app = lazy_typer(
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"lpmsync {__version__}")
+        typer.echo(f"lpmsync {lpmsync.__version__}")
         raise typer.Exit()
 
 

@@ -8,6 +8,7 @@ Each command is named by "module:attribute": a function becomes a command, a `ty
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -42,10 +43,23 @@ def load_command(name: str, target: str) -> Any:
     """The click command for "module:attribute" (a command function or a Typer group)."""
     module_name, _, attribute = target.partition(":")
     value = getattr(importlib.import_module(module_name), attribute)
+    command: Any
     if isinstance(value, typer.Typer):
-        group = typer.main.get_group(value)
-        group.name = name
-        return group
-    single = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
-    single.command(name)(value)
-    return typer.main.get_command(single)
+        command = typer.main.get_group(value)
+        command.name = name
+    else:
+        single = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+        single.command(name)(value)
+        command = typer.main.get_command(single)
+    command.short_help = summary_line(command.help or "")
+    return command
+
+
+def summary_line(help_text: str) -> str:
+    """The first sentence of a command's help, on one line: the `--help` listing would keep the
+    docstring's line breaks mid-sentence otherwise, and list every caveat of every command."""
+    paragraph = " ".join(help_text.strip().split("\n\n", 1)[0].split())
+    return _SENTENCE_END.split(paragraph, maxsplit=1)[0].rstrip(".") + "."
+
+
+_SENTENCE_END = re.compile(r"(?<=[a-z)])\.\s+(?=[A-Z])")

@@ -109,3 +109,14 @@ def test_sync_of_one_source_needs_only_its_secrets_and_a_wrong_url_is_named(
     assert "ADO_PAT" not in result.stdout + result.stderr
     everything = run_cli("sync", "--config", str(config), env=jira_only)
     assert everything.returncode == 2 and "ADO_PAT is not set" in everything.stderr
+
+
+def test_help_lists_each_command_in_one_sentence() -> None:
+    result = run_cli("--help", env={"COLUMNS": "200"})
+    assert result.returncode == 0, result.stderr
+    listing = result.stdout[result.stdout.index("Commands") :]
+    rows = [line.strip("│ ").split(None, 1) for line in listing.splitlines()[1:-1]]
+    assert [row[0] for row in rows][:3] == ["demo", "run", "sync"]
+    send = {row[0]: row[1].strip() for row in rows if len(row) == 2}["send"]
+    assert send.startswith("Send what waits in the outbox") and send.endswith(".")
+    assert "SIGTERM" not in send  # the caveats stay in `lpmsync send --help`

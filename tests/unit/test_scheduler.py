@@ -3,6 +3,7 @@ digest, and a stop on SIGTERM that lets the running job finish."""
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import threading
@@ -11,7 +12,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from lpmsync.scheduler import CYCLE_JOB_ID, DIGEST_JOB_ID, ScheduleSpec, build_scheduler, serve
+from lpmsync.scheduler import (
+    CYCLE_JOB_ID,
+    DIGEST_JOB_ID,
+    ScheduleSpec,
+    build_scheduler,
+    log_slow_stop,
+    serve,
+)
 from lpmsync.services.jobs_status import previous_fire_time, stale_after, sync_interval
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -118,3 +126,22 @@ def test_a_stop_before_start_returns_at_once() -> None:
     service = build_scheduler(spec(sync_now=True), lambda: ran.append("x"), lambda: None)
     serve(service, stop)
     assert ran == [] and not service.scheduler.running
+
+
+def test_a_slow_stop_logs_where_each_thread_waits(caplog: pytest.LogCaptureFixture) -> None:
+    release = threading.Event()
+
+    def a_page_still_fetching() -> None:
+        release.wait(30)
+
+    job = threading.Thread(target=a_page_still_fetching, name="lpmsync-job")
+    job.start()
+    try:
+        with caplog.at_level(logging.WARNING, logger="lpmsync.scheduler"):
+            log_slow_stop()
+    finally:
+        release.set()
+        job.join()
+    message = caplog.records[-1].getMessage()
+    assert message.startswith("still stopping after 20 s")
+    assert "lpmsync-job: threading.py" in message and "a_page_still_fetching" in message
