@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from difflib import get_close_matches
 from typing import TYPE_CHECKING
 
 from lpmsync.connectors.base import Connector
 from lpmsync.connectors.registry import ConnectorContext, build_connector
+from lpmsync.connectors.retry import stoppable_sleep
 from lpmsync.errors import ConfigError
 from lpmsync.settings import Settings, read_secret
 from lpmsync.store import SqlStore, open_store
@@ -24,8 +26,10 @@ def build_connectors(
     settings: Settings,
     only: str | None = None,
     environ: Mapping[str, str] | None = None,
+    stop: threading.Event | None = None,
 ) -> list[Connector]:
-    """Connectors for every configured source, or for the one named `only`."""
+    """Connectors for every configured source, or for the one named `only`. With `stop`, a
+    wait to retry a request ends as soon as a stop is requested."""
     sources = list(settings.sources)
     if only is not None:
         names = [source.name for source in sources]
@@ -36,7 +40,8 @@ def build_connectors(
             )
             raise ConfigError(f"no source named {only!r}{hint}", key="--source")
         sources = [source for source in sources if source.name == only]
-    context = ConnectorContext(data_dir=settings.store.data_dir, environ=environ)
+    sleep = stoppable_sleep(stop) if stop is not None else None
+    context = ConnectorContext(data_dir=settings.store.data_dir, environ=environ, sleep=sleep)
     return [build_connector(source, context) for source in sources]
 
 

@@ -8,6 +8,7 @@ into these at the adapter boundary, so callers handle one documented set:
     ├── ConnectorError              a tracker could not be read
     │   ├── TransientConnectorError     retry later (timeouts, 5xx, 429 past the retry budget)
     │   ├── FatalConnectorError         stop this source (401/403, unknown project, bad JQL)
+    │   ├── SyncInterruptedError        a stop request (SIGTERM) ended a wait to retry
     │   └── SkippableItemError          one malformed item: skip it, count it, go on
     ├── StoreError                  the database could not be read or written
     └── NotifyError                 Slack could not be reached or refused a message
@@ -48,6 +49,11 @@ class TransientConnectorError(ConnectorError):
 
 class FatalConnectorError(ConnectorError):
     """Permanent failure for this source (auth, permissions, bad query); others go on."""
+
+
+class SyncInterruptedError(ConnectorError):
+    """A stop request arrived while a source waited to retry a request: the page in hand is not
+    committed (the cursor stays before it), so the next sync fetches it again."""
 
 
 class SkippableItemError(ConnectorError):

@@ -103,12 +103,13 @@ def _interval(value: str | None) -> timedelta | None:
 def build_job_context(settings: Settings, store: SqlStore, resources: ExitStack) -> JobContext:
     """The connectors, the Slack sender, metrics and steps the jobs run with; what needs
     closing is registered on `resources`."""
-    connectors = build_connectors(settings)
+    stop = StopRequest()
+    connectors = build_connectors(settings, stop=stop)
     for connector in connectors:
         resources.callback(connector.close)
     slack = settings.notify.slack
     sender = build_slack_sender(settings) if slack is not None else None
-    metrics, clock, stop = Metrics(), utc_now, StopRequest()
+    metrics, clock = Metrics(), utc_now
     return JobContext(
         store=store,
         connectors=connectors,

@@ -11,9 +11,12 @@ from rich.table import Table
 from lpmsync.bootstrap import build_connectors, open_configured_store
 from lpmsync.cli.common import ConfigOption, console, load, show
 from lpmsync.cli.stopping import stop_on_signals
+from lpmsync.connectors.base import Connector
 from lpmsync.domain.sync import PageOutcome, SyncPage
 from lpmsync.services.clock import utc_now
+from lpmsync.services.stopping import StopRequest
 from lpmsync.services.sync import SourceSummary, sync_sources
+from lpmsync.store import SqlStore
 
 
 def sync(
@@ -26,23 +29,16 @@ def sync(
     # Each connector reads its own secrets: a Jira-only sync needs no Azure DevOps PAT, and no
     # sync needs the Slack token.
     settings = load(config, check_secrets=False)
-    connectors = build_connectors(settings, source)
-    store = open_configured_store(settings)
-    try:
-        # Each source is synced under its own lock (the one `run` and replicas take too).
-        with stop_on_signals() as stop, _progress() as progress:
-            tasks = {c.source: progress.add_task(c.source, total=None) for c in connectors}
-
-            def advance(name: str, page: SyncPage, _outcome: PageOutcome) -> None:
-                progress.update(tasks[name], advance=len(page.items) + len(page.skipped))
-
-            summaries = sync_sources(
-                store, connectors, utc_now, full=full, progress=advance, should_stop=stop.is_set
-            )
-    finally:
-        for connector in connectors:
-            connector.close()
-        store.close()
+    with stop_on_signals() as stop:
+        # A stop also ends a wait to retry a request (a source's Retry-After may be a minute).
+        connectors = build_connectors(settings, source, stop=stop)
+        store = open_configured_store(settings)
+        try:
+            summaries = _sync_with_progress(store, connectors, full=full, stop=stop)
+        finally:
+            for connector in connectors:
+                connector.close()
+            store.close()
     show(summary_table(summaries))
     busy = [s.source for s in summaries if s.status == "skipped"]
     if busy:
@@ -52,6 +48,21 @@ def sync(
         )
     if any(s.status in ("failed", "skipped") for s in summaries):
         raise typer.Exit(1)
+
+
+def _sync_with_progress(
+    store: SqlStore, connectors: list[Connector], *, full: bool, stop: StopRequest
+) -> list[SourceSummary]:
+    # Each source is synced under its own lock (the one `run` and replicas take too).
+    with _progress() as progress:
+        tasks = {c.source: progress.add_task(c.source, total=None) for c in connectors}
+
+        def advance(name: str, page: SyncPage, _outcome: PageOutcome) -> None:
+            progress.update(tasks[name], advance=len(page.items) + len(page.skipped))
+
+        return sync_sources(
+            store, connectors, utc_now, full=full, progress=advance, should_stop=stop.is_set
+        )
 
 
 def _progress() -> Progress:

@@ -4,18 +4,22 @@ A server that refuses the connection, or a name that does not resolve, is a wron
 often than an outage: it gets one quick retry, then `UnreachableError` ("cannot reach <url>")
 instead of the whole backoff. 5xx, 429 and timeouts keep the full policy.
 
-The sleep function and random source are injected, so tests never really sleep.
+The sleep function and random source are injected, so tests never really sleep; the service's
+is `stoppable_sleep`, so a stop request does not wait out a minute of `Retry-After`.
 """
 
 from __future__ import annotations
 
 import random
 import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 from urllib.parse import urlsplit
+
+from lpmsync.errors import SyncInterruptedError
 
 T = TypeVar("T")
 
@@ -33,6 +37,17 @@ class UnreachableError(RetryableError):
 
 
 QUICK_RETRY_DELAY = 0.5  # seconds before the one retry of a refused connection
+
+
+def stoppable_sleep(stop: threading.Event) -> Callable[[float], None]:
+    """A sleep that a stop request cuts short by raising `SyncInterruptedError`: the source then
+    ends as "interrupted" with its last committed page and cursor in place."""
+
+    def sleep(seconds: float) -> None:
+        if stop.wait(seconds):
+            raise SyncInterruptedError("stopped while waiting to retry a request")
+
+    return sleep
 
 
 @dataclass

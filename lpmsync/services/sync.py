@@ -14,7 +14,7 @@ from lpmsync.domain.model import UNMAPPED
 from lpmsync.domain.sanitise import NAME_LIMIT, skipped_item
 from lpmsync.domain.sync import PageOutcome, SyncPage, SyncRequest
 from lpmsync.domain.text import clean_text
-from lpmsync.errors import ConnectorError, FatalConnectorError, StoreError
+from lpmsync.errors import ConnectorError, FatalConnectorError, StoreError, SyncInterruptedError
 from lpmsync.redact import redact
 from lpmsync.services.clock import Clock
 from lpmsync.store import SqlStore
@@ -143,6 +143,9 @@ def sync_source(
             if should_stop():
                 summary.status = "interrupted"
                 break
+    except SyncInterruptedError:
+        summary.status = "interrupted"
+        log.info("sync of %s stopped while waiting to retry; the next sync resumes it", source)
     except ConnectorError as exc:
         summary.status, summary.error = "failed", redact(str(exc))
         level = logging.ERROR if isinstance(exc, FatalConnectorError) else logging.WARNING

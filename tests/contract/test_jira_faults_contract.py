@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,10 +11,12 @@ import pytest
 import responses
 
 from lpmsync.connectors.registry import ConnectorContext, build_connector
+from lpmsync.connectors.retry import stoppable_sleep
 from lpmsync.errors import (
     ConfigError,
     ConnectorError,
     FatalConnectorError,
+    SyncInterruptedError,
     TransientConnectorError,
 )
 from lpmsync.settings import JiraSource
@@ -229,3 +232,18 @@ def test_field_names_must_match_exactly_one_field(
 
     assert isinstance(error, FatalConnectorError)
     assert problem in str(error) and "customfield_NNNNN" in str(error)
+
+
+def test_a_stop_request_ends_a_retry_after_wait_without_retrying(jira: FakeJira) -> None:
+    jira.fail(ISSUES, (429, {"Retry-After": "60"}))
+    stop = threading.Event()
+    stop.set()  # SIGTERM came while the service was syncing
+    context = ConnectorContext(
+        data_dir=Path("/nonexistent"), environ=ENV, sleep=stoppable_sleep(stop)
+    )
+    source = build_connector(config(), context)
+
+    with pytest.raises(SyncInterruptedError):
+        Memory().sync(source)
+
+    assert jira.counts()[ISSUES] == 1  # the 429 was not retried after the stop

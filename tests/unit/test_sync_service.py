@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from lpmsync.connectors.retry import stoppable_sleep
 from lpmsync.domain.model import UNMAPPED, Level, SkippedItem, WorkItem
 from lpmsync.domain.sync import SyncPage, SyncRequest
 from lpmsync.errors import FatalConnectorError
@@ -146,3 +149,33 @@ def test_a_source_run_left_running_by_a_dead_process_is_abandoned_when_its_lock_
         assert (status[dead], status[other]) == ("abandoned", "running")
     finally:
         store.close()
+
+
+@dataclass
+class ThrottledConnector(FakeConnector):
+    """Yields its first page, then waits out a 60 s Retry-After with the service's sleep."""
+
+    sleep: Callable[[float], None] = time.sleep
+
+    def pages(self, request: SyncRequest) -> Iterator[SyncPage]:
+        yield self.page_list[0]
+        self.sleep(60.0)
+        yield from self.page_list[1:]
+
+
+def test_a_stop_during_a_retry_wait_ends_the_source_as_interrupted(tmp_path: object) -> None:
+    store = fresh_store(tmp_path)
+    pages = [
+        SyncPage(items=(work_item("A-1"),), cursor={"updated": "1"}),
+        SyncPage(items=(work_item("A-2"),), cursor={"updated": "2"}),
+    ]
+    stop = threading.Event()
+    stop.set()  # SIGTERM arrived: the wait ends at once instead of after 60 s
+    throttled = ThrottledConnector("fake", pages, sleep=stoppable_sleep(stop))
+
+    summary = sync_source(store, throttled, SteppingClock())
+
+    assert (summary.status, summary.error) == ("interrupted", None)
+    assert store.items.known_keys("fake") == {"A-1"}
+    assert store.items.cursor("fake") == {"updated": "1"}  # the next sync resumes from here
+    assert [run.status for run in store.runs.recent(job="sync")] == ["interrupted"]
