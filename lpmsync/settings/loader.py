@@ -59,8 +59,7 @@ def _read_yaml(file: Path) -> tuple[dict[str, Any], yaml.Node | None]:
     except OSError as exc:
         raise ConfigError(f"cannot read config file: {exc.strerror}", file=str(file)) from None
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        document = yaml.safe_load(text)
+        root, document = _parse(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{file}:{mark.line + 1}" if mark else str(file)
@@ -71,6 +70,21 @@ def _read_yaml(file: Path) -> tuple[dict[str, Any], yaml.Node | None]:
     if not isinstance(document, dict):
         raise ConfigError("expected a mapping of sections at the top level", file=str(file))
     return document, root
+
+
+# libyaml's parser when PyYAML was built with it (the wheels are): 10x faster start-up.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _parse(text: str) -> tuple[yaml.Node | None, Any]:
+    """The document and its node tree (whose marks give error messages their line), from one
+    parse."""
+    loader = _SAFE_LOADER(text)
+    try:
+        root = loader.get_single_node()
+        return root, (loader.construct_document(root) if root is not None else None)
+    finally:
+        loader.dispose()
 
 
 def _validate(document: dict[str, Any], environ: Mapping[str, str] | None) -> Settings:
