@@ -7,27 +7,13 @@ The job bodies report what they did through `Metrics`; `/metrics` (see
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from lpmsync.readiness import Readiness
 
-@dataclass(frozen=True)
-class Readiness:
-    """Whether the service is doing its job (`/readyz`); `reasons` say why not, for an operator."""
-
-    ready: bool
-    reasons: list[str] = field(default_factory=list)
-    details: dict[str, Any] = field(default_factory=dict)
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "status": "ready" if self.ready else "unready",
-            "reasons": self.reasons,
-            **self.details,
-        }
+__all__ = ["Metrics", "Readiness"]
 
 
 SYNC_BUCKETS = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0)

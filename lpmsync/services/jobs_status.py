@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 
-from lpmsync.observability import Readiness
+from lpmsync.readiness import Readiness
 from lpmsync.redact import redactor
 from lpmsync.store import SqlStore
 from lpmsync.store.runs import ABANDONED, RunRecord

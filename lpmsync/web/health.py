@@ -14,7 +14,7 @@ from prometheus_client import CollectorRegistry, make_asgi_app
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from lpmsync.observability import Readiness
+from lpmsync.readiness import Readiness
 from lpmsync.web.auth import Receive, Scope, Send
 
 log = logging.getLogger("lpmsync.health")

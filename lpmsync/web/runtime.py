@@ -11,7 +11,7 @@ from prometheus_client import CollectorRegistry
 from starlette.applications import Starlette
 
 from lpmsync.logs import register_secrets
-from lpmsync.observability import Readiness
+from lpmsync.readiness import Readiness
 from lpmsync.services import jobs_status
 from lpmsync.settings import Settings, read_secret
 from lpmsync.store import SqlStore

@@ -29,6 +29,7 @@ HEAVY = (
     "lpmsync.connectors.jira",
     "lpmsync.connectors.azure_devops",
     "lpmsync.scheduler",
+    "prometheus_client",
 )
 # Run the entry point, then print which of the named modules were imported.
 PROBE = """
