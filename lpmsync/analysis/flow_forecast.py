@@ -10,9 +10,9 @@ any order and on every run.
 from __future__ import annotations
 
 import random
-from math import floor
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
+from math import floor
 from zoneinfo import ZoneInfo
 
 HORIZON_WEEKS = 520

@@ -65,4 +65,3 @@ def build_timeline(
         times.append(since)
         states.append(item.state)
     return times, states
-
