@@ -10,11 +10,12 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from itertools import groupby
 from operator import attrgetter
 
 from lpmsync.analysis.flow_buckets import Window
-from lpmsync.analysis.flow_timeline import StateOf, Timeline, build_timeline
+from lpmsync.analysis.flow_timeline import StateOf, build_timeline
 from lpmsync.domain.flow import FLOW_FIGURES, FinishedItem
 from lpmsync.domain.model import Level, StateChange, WorkItem
 from lpmsync.domain.policies import PortfolioPolicy
@@ -78,6 +79,9 @@ def group_history(history: Sequence[StateChange]) -> dict[ItemKey, list[StateCha
 
 
 class FlowPass:
+    """The pass itself. State names are compared as the policy's own strings; instants stay
+    datetimes (exact to the microsecond) and land in buckets by bisection over W sorted ends."""
+
     def __init__(self, policy: PortfolioPolicy, window: Window) -> None:
         self._window = window
         self._done = policy.done_state
@@ -98,24 +102,24 @@ class FlowPass:
     def run(
         self, items: Sequence[WorkItem], groups: Mapping[ItemKey, list[StateChange]]
     ) -> FlowTally:
-        start = self._window.start
+        start, left_out = self._start, self.tally.left_out
+        source, state_of = None, StateOf({})
         for item in items:
             changes = groups.get((item.source, item.key))
+            if item.source != source:  # items come in runs of one source
+                source, state_of = item.source, self._mapper(item.source)
             since = item.entered_state_at
-            if (
-                item.created < start
-                and (since is None or since < start)
-                and (not changes or max(map(_AT, changes)) < start)
-                and self._settled(item, changes)
-            ):
-                self._still(item)
-                continue
-            timeline = build_timeline(item, changes, self._mapper(item.source))
+            if item.created < start and (since is None or since < start):
+                last = None if not changes else max(changes, key=_AT)  # the first of ties
+                if last is None or (last.at < start and state_of[last.to_status] == item.state):
+                    self._still(item)
+                    continue
+            timeline = build_timeline(item, changes, state_of)
             if timeline is None:
                 for figure in FLOW_FIGURES:
-                    self.tally.left_out[figure][item.level] += 1
+                    left_out[figure][item.level] += 1
                 continue
-            self._moved(item, timeline)
+            self._moved(item, *timeline)
         return self.tally
 
     def _mapper(self, source: str) -> StateOf:
@@ -125,27 +129,25 @@ class FlowPass:
             found = self._state_of[source] = StateOf({name: name for name in self._states})
         return found
 
-    def _settled(self, item: WorkItem, changes: list[StateChange] | None) -> bool:
-        """Whether the history (if any) ends in the item's current state."""
-        if not changes:
-            return True
-        last = changes[-1] if len(changes) == 1 else max(changes, key=_AT)
-        return self._mapper(item.source)[last.to_status] == item.state
-
     def _still(self, item: WorkItem) -> None:
         """An item in one state throughout the window."""
         diffs = self.tally.state_diffs[item.level].get(item.state)
         if diffs is not None:
             diffs[0] += 1
 
-    def _moved(self, item: WorkItem, timeline: Timeline) -> None:
-        self._load(item, timeline)
+    def _moved(self, item: WorkItem, times: list[datetime], states: list[str]) -> None:
+        self._load(item, times, states)
+        complete = times[0] <= item.created
         if self._stay_states:
-            self._stays(item, timeline)
-        done = timeline.last_entry(self._done)
-        if done is None:
+            self._stays(item, times, states, 0 if complete else 1)
+        done = self._done
+        if states[-1] == done:
+            entry = len(states) - 1
+        elif done in states:
+            entry = len(states) - 1 - states[::-1].index(done)
+        else:
             return
-        finished_at = timeline.times[done]
+        finished_at = times[entry]
         if not self._start <= finished_at < self._now:
             return
         bucket = bisect_right(self._starts_at, finished_at) - 1
@@ -153,15 +155,17 @@ class FlowPass:
         if item.level is Level.FEATURE:
             streams = self.tally.stream_velocity
             streams.setdefault(item.value_stream, [0] * self._window.weeks)[bucket] += 1
-        if not timeline.complete:
+        if not complete:
             self.tally.left_out["flow_time"][item.level] += 1
             return
-        self._finish(item, timeline, done)
+        self._finish(item, times, states, entry)
 
-    def _load(self, item: WorkItem, timeline: Timeline) -> None:
+    def _load(self, item: WorkItem, times: list[datetime], states: list[str]) -> None:
+        """Per active state, +1 at the first bucket end inside its stay and -1 past the last
+        (prefix-summed in `states_at_ends`)."""
         ends, weeks = self._ends, self._window.weeks
         diffs = self.tally.state_diffs[item.level]
-        times, states, created = timeline.times, timeline.states, item.created
+        created = item.created
         if times[0] > created and bisect_left(ends, created) < bisect_left(ends, times[0]):
             self.tally.left_out["load"][item.level] += 1
         first_end = ends[0]
@@ -175,24 +179,23 @@ class FlowPass:
                 by_state[first] += 1
                 by_state[last] -= 1
 
-    def _stays(self, item: WorkItem, timeline: Timeline) -> None:
+    def _stays(self, item: WorkItem, times: list[datetime], states: list[str], first: int) -> None:
         """Stays in the watched states that ended inside the window (and began where known)."""
-        times, states, window = timeline.times, timeline.states, self._window
-        first = 0 if timeline.complete else 1
+        start, now, watched = self._start, self._now, self._stay_states
         for index in range(first, len(times) - 1):
             state = states[index]
-            if state in self._stay_states and window.start <= times[index + 1] < window.now:
+            if state in watched and start <= times[index + 1] < now:
                 seconds = (times[index + 1] - times[index]).total_seconds()
                 self.tally.stays.setdefault((state, item.level), []).append(seconds)
 
-    def _finish(self, item: WorkItem, timeline: Timeline, done: int) -> None:
-        times, states = timeline.times, timeline.states
-        start = next((index for index in range(done) if states[index] in self._starts), None)
+    def _finish(self, item: WorkItem, times: list[datetime], states: list[str], done: int) -> None:
+        starts, working_states = self._starts, self._working
+        start = next((index for index in range(done) if states[index] in starts), None)
         if start is None:
             return
         working = 0.0
         for index in range(start, done):
-            if states[index] in self._working:
+            if states[index] in working_states:
                 working += (times[index + 1] - times[index]).total_seconds()
         seconds = (times[done] - times[start]).total_seconds()
         finished = FinishedItem(item.source, item.key, item.level, times[done], seconds / 86_400)

@@ -147,8 +147,10 @@ class ThemeMapper:
             self._known[signature] = known
         if known.by_field:
             return known.assignment
-        title = item.title
-        extra = [hit for pattern, hit in self._titles if pattern.search(title)]
+        extra = []
+        if self._titles:
+            title = item.title
+            extra = [hit for pattern, hit in self._titles if pattern.search(title)]
         parent = item.parent
         if parent is not None and self._parents:
             extra += self._parents.get(parent.key, ())

@@ -8,7 +8,7 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lpmsync.analysis.flow_forecast import Forecaster
+from lpmsync.analysis.flow_forecast import HORIZON_WEEKS, Forecaster, simulate_weeks
 from lpmsync.domain.flow import FlowMetrics
 from lpmsync.domain.model import Level, StateChange, WorkItem
 from tests.unit.flow_fixtures import NOW, STATUSES, flow_policy, measure, story
@@ -113,3 +113,35 @@ def test_the_same_seed_gives_the_same_forecast(
         assert first == (None, None)
     elif p50 is not None and p85 is not None:
         assert NOW.date() < p50 <= p85
+
+
+def _simulate_with_choices(
+    throughputs: list[int], remaining: int, trials: int, rng: random.Random
+) -> list[float]:
+    """The reference draw: `random.choices` per simulated week, as the forecasts were defined."""
+    outcomes: list[float] = []
+    totals = [0] * trials
+    week = 0
+    while totals and week < HORIZON_WEEKS:
+        week += 1
+        draws = rng.choices(throughputs, k=len(totals))
+        totals = [total + draw for total, draw in zip(totals, draws, strict=True)]
+        unfinished = [total for total in totals if total < remaining]
+        outcomes += [float(week)] * (len(totals) - len(unfinished))
+        totals = unfinished
+    return outcomes + [float("inf")] * len(totals)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(min_value=0, max_value=6), min_size=1, max_size=12),
+    st.integers(min_value=1, max_value=40),
+    st.integers(min_value=1, max_value=300),
+    st.integers(min_value=0, max_value=2**32),
+)
+def test_the_simulation_draws_what_random_choices_draws(
+    throughputs: list[int], remaining: int, trials: int, seed: int
+) -> None:
+    """Forecasts stay the same across the in-place draw: same generator calls, same values."""
+    expected = _simulate_with_choices(throughputs, remaining, trials, random.Random(seed))
+    assert simulate_weeks(throughputs, remaining, trials, random.Random(seed)) == expected
