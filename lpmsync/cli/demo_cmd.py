@@ -210,9 +210,10 @@ def _outro(out: Path, seconds: float) -> None:
             f"  {out}/digest/               Block Kit JSON and the chart PNGs\n"
             f"  {out}/slack-messages.json   every message the sandbox Slack received\n"
             f"  {out}/data/lpmsync.db        the store (SQLite)\n\n"
-            "To point lpmsync at your own trackers: copy config/lpmsync.example.yaml (in the\n"
-            "repository; every key is documented there) to config/lpmsync.yaml, set the URLs,\n"
-            "JQL/WIQL scope and status mappings, export the secrets it names (JIRA_API_TOKEN,\n"
+            # A paragraph the panel wraps to the terminal (80 columns in a pipe), then the commands.
+            "To point lpmsync at your own trackers: copy config/lpmsync.example.yaml (in the "
+            "repository; every key is documented there) to config/lpmsync.yaml, set the URLs, "
+            "JQL/WIQL scope and status mappings, export the secrets it names (JIRA_API_TOKEN, "
             "ADO_PAT, SLACK_BOT_TOKEN, …), then run\n"
             "`lpmsync config validate`, `lpmsync sync` and `lpmsync run`.",
             title="next",
