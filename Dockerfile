@@ -3,8 +3,13 @@
 # command works too, e.g. `docker run IMAGE sync` for a Kubernetes CronJob, or `docker run IMAGE
 # demo` for the whole product against the bundled sandbox. See docs/deploy.md.
 
+# The Python base of both stages: the official slim image. Another image with `python`, `pip`,
+# `useradd` and the same layout works too, e.g. one built from Debian packages where Docker Hub
+# is out of reach (docs/deploy.md: --build-arg PYTHON_IMAGE=...).
+ARG PYTHON_IMAGE=python:3.12-slim
+
 # --- build: a venv holding exactly uv.lock's runtime packages, the PostgreSQL extra, lpmsync ---
-FROM python:3.12-slim AS build
+FROM ${PYTHON_IMAGE} AS build
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     UV_COMPILE_BYTECODE=1 \
@@ -19,10 +24,12 @@ COPY pyproject.toml uv.lock ./
 RUN uv sync --frozen --no-dev --extra postgres --no-editable --no-install-project
 COPY README.md ./
 COPY lpmsync ./lpmsync
-RUN uv sync --frozen --no-dev --extra postgres --no-editable
+# The packages' own test suites (numpy's, matplotlib's, ...) never run here: 22 MB not copied on.
+RUN uv sync --frozen --no-dev --extra postgres --no-editable \
+    && find /opt/lpmsync -depth -type d -name tests -exec rm -rf {} +
 
 # --- runtime: that venv on the same Python, no uv, no sources, a non-root user ----------------
-FROM python:3.12-slim
+FROM ${PYTHON_IMAGE}
 ENV PATH=/opt/lpmsync/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

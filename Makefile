@@ -1,12 +1,13 @@
 # One command each on a fresh machine with Python 3.11+ and make: every target sets .venv up
 # from uv.lock when it is missing or out of date. uv comes from PATH, or is installed with pip
-# into .venv-bootstrap the first time.
+# into .venv-bootstrap the first time. UV_SPEC's range is the one pyproject.toml gives its build
+# backend (uv_build): a uv in it builds lpmsync itself, without downloading a backend.
 PYTHON      ?= python3
 VENV        := .venv
 BIN         := $(VENV)/bin
 BOOTSTRAP   := .venv-bootstrap
 UV          ?= $(shell command -v uv 2>/dev/null || echo $(BOOTSTRAP)/bin/uv)
-UV_SPEC     ?= uv>=0.9,<1
+UV_SPEC     ?= uv>=0.9,<0.14
 BOOTSTRAP_PIP := --quiet --disable-pip-version-check --no-deps --only-binary=:all: --no-compile
 RUNTIME     := $(VENV)/.installed-runtime
 DEV         := $(VENV)/.installed-dev

@@ -1,8 +1,10 @@
-"""The end of `lpmsync demo` on a terminal: the board over the demo's store until Ctrl-C."""
+"""The end of `lpmsync demo` on a terminal: the board over the demo's store until Ctrl-C.
+
+Imported only then (see `demo_cmd`): the web stack costs start-up time the demo otherwise
+does not need.
+"""
 
 from __future__ import annotations
-
-import sys
 
 from lpmsync.bootstrap import open_configured_store
 from lpmsync.cli.common import console
@@ -12,11 +14,6 @@ from lpmsync.settings import Settings
 from lpmsync.store import SqlStore
 from lpmsync.web import WebServer, WebServerError
 from lpmsync.web.runtime import board_server, store_readiness
-
-
-def should_serve(no_serve: bool) -> bool:
-    """Only for a person at a terminal: CI and pipes never wait for a Ctrl-C."""
-    return not no_serve and sys.stdin.isatty() and sys.stdout.isatty()
 
 
 def serve_demo_board(settings: Settings, clock: Clock) -> None:

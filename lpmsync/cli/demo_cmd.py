@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import shutil
+import sys
 import time
 from collections import Counter
 from datetime import datetime, timedelta
@@ -25,7 +26,6 @@ from rich.table import Table
 
 from lpmsync.bootstrap import build_connectors, build_slack_sender, open_configured_store
 from lpmsync.cli.common import console, load, print_send
-from lpmsync.cli.demo_board import serve_demo_board, should_serve
 from lpmsync.cli.demo_slack import act_in_slack
 from lpmsync.cli.slack_view import render_message
 from lpmsync.cli.sync_cmd import summary_table
@@ -82,8 +82,16 @@ def demo(
         finally:
             store.close()
     _outro(out, time.monotonic() - started)
-    if should_serve(no_serve):
+    if _should_serve(no_serve):
+        # Only now the board and its web stack: --no-serve, CI and pipes never import them.
+        from lpmsync.cli.demo_board import serve_demo_board  # noqa: PLC0415 (start-up time)
+
         serve_demo_board(settings, clock)
+
+
+def _should_serve(no_serve: bool) -> bool:
+    """Only for a person at a terminal: CI and pipes never wait for a Ctrl-C."""
+    return not no_serve and sys.stdin.isatty() and sys.stdout.isatty()
 
 
 def _demo_settings(config: Path | None) -> Settings:
@@ -202,9 +210,10 @@ def _outro(out: Path, seconds: float) -> None:
             f"  {out}/digest/               Block Kit JSON and the chart PNGs\n"
             f"  {out}/slack-messages.json   every message the sandbox Slack received\n"
             f"  {out}/data/lpmsync.db        the store (SQLite)\n\n"
-            "To point lpmsync at your own trackers: copy config/lpmsync.example.yaml (in the\n"
-            "repository; every key is documented there) to config/lpmsync.yaml, set the URLs,\n"
-            "JQL/WIQL scope and status mappings, export the secrets it names (JIRA_API_TOKEN,\n"
+            # A paragraph the panel wraps to the terminal (80 columns in a pipe), then the commands.
+            "To point lpmsync at your own trackers: copy config/lpmsync.example.yaml (in the "
+            "repository; every key is documented there) to config/lpmsync.yaml, set the URLs, "
+            "JQL/WIQL scope and status mappings, export the secrets it names (JIRA_API_TOKEN, "
             "ADO_PAT, SLACK_BOT_TOKEN, …), then run\n"
             "`lpmsync config validate`, `lpmsync sync` and `lpmsync run`.",
             title="next",

@@ -77,3 +77,9 @@ def test_the_probe_sees_heavy_imports(tmp_path: Path) -> None:
     """The same probe does see them when a command needs them (the test above can fail)."""
     found = imported(["sandbox", "--help"], ("lpmsync.sandbox", "matplotlib"), tmp_path)
     assert "lpmsync.sandbox" in found
+
+
+def test_the_demo_leaves_the_board_web_stack_until_it_serves(tmp_path: Path) -> None:
+    """`demo` (its module loaded by `--help`) imports the web stack only to serve the board."""
+    found = imported(["demo", "--help"], ("lpmsync.cli.demo_cmd", "lpmsync.web"), tmp_path)
+    assert found == ["lpmsync.cli.demo_cmd"]

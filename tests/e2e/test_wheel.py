@@ -18,10 +18,14 @@ ROOT = Path(__file__).parents[2]
 
 
 def build_wheel(dist: Path) -> Path:
-    """The wheel `python -m build` / `uv build` make, built by the same backend (hatchling)."""
+    """The wheel `python -m build` / `uv build` make, built by the same backend (uv_build,
+    through its PEP 517 hook, offline; the hook runs the `uv-build` binary beside Python)."""
+    dist.mkdir(parents=True)
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     subprocess.run(
-        [sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(dist)],
+        [sys.executable, "-c", "import sys, uv_build; uv_build.build_wheel(sys.argv[1])", dist],
         cwd=ROOT,
+        env={**os.environ, "PATH": path},
         check=True,
         capture_output=True,
     )

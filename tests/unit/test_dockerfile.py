@@ -63,9 +63,13 @@ def test_hadolint_passes() -> None:
 
 
 def test_multi_stage_on_python_312_slim() -> None:
-    images = [arg for keyword, arg in instructions() if keyword == "FROM"]
+    """Both stages on one base: python:3.12-slim unless `--build-arg PYTHON_IMAGE=` says else."""
+    steps = instructions()
+    first_from = next(i for i, (keyword, _) in enumerate(steps) if keyword == "FROM")
+    assert ("ARG", "PYTHON_IMAGE=python:3.12-slim") in steps[:first_from]
+    images = [arg for keyword, arg in steps if keyword == "FROM"]
     assert len(images) >= 2
-    assert all(image.split()[0] == "python:3.12-slim" for image in images)
+    assert all(image.split()[0] == "${PYTHON_IMAGE}" for image in images)
     assert images[0].endswith(" AS build")
 
 
