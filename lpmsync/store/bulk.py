@@ -1,16 +1,20 @@
 """Bulk writes through the driver's own `executemany` (sqlite3; psycopg, which pipelines it).
 
 SQLAlchemy's per-row parameter processing was the largest single cost of a full sync. Here the
-statement is written once per table and dialect, and each row is converted only where a column
-needs it: JSON columns by orjson, `UtcDateTime` by the same rule as the type itself, and any other
-type with a bind processor by that processor, so a column added later is still written right.
+statement is written once per table and dialect with positional parameters, each row becomes a
+tuple in C (`operator.itemgetter` over a mapping, `attrgetter` over an object whose attributes
+are named like the columns), and only the columns that need it are converted: JSON by orjson,
+`UtcDateTime` by the same rule as the type itself, and any other type with a bind processor by
+that processor, so a column added later is still written right.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
+from operator import attrgetter, itemgetter
 from typing import Any
 
 import orjson
@@ -22,39 +26,80 @@ from lpmsync.store.schema import UtcDateTime
 Convert = Callable[[Any], Any]
 
 
+@dataclass(frozen=True)
+class _Plan:
+    sql: str
+    read_mapping: Callable[[Any], Any]  # row -> the values of every column, in order
+    read_object: Callable[[Any], Any]
+    converters: tuple[tuple[int, Convert], ...]  # (position, converter) where one is needed
+
+
 def upsert(
     conn: Connection,
     table: Table,
-    rows: Sequence[Mapping[str, Any]],
+    rows: Sequence[Any],
     conflict: tuple[str, ...],
     *,
     update: bool = True,
+    objects: bool = False,
 ) -> None:
-    """INSERT … ON CONFLICT (conflict) DO UPDATE every other column (or DO NOTHING)."""
+    """INSERT … ON CONFLICT (conflict) DO UPDATE every other column (or DO NOTHING).
+
+    `rows` are mappings by column name, or with `objects=True` objects with an attribute per
+    column (a dataclass named like the table's columns), read without building a dict each."""
     if not rows:
         return
     dialect = conn.dialect
-    sql, converters = _plan(table, dialect.name, conflict, update, dialect)
-    if converters:
-        prepared: list[dict[str, Any]] = []
-        for row in rows:
-            values = dict(row)
-            for name, convert in converters:
-                values[name] = convert(values[name])
-            prepared.append(values)
-        conn.exec_driver_sql(sql, prepared)
+    plan = _plan(table, dialect.name, conflict, update, dialect)
+    read = plan.read_object if objects else plan.read_mapping
+    converters = plan.converters
+    if not converters:
+        values: list[Any] = [read(row) for row in rows]
     else:
-        conn.exec_driver_sql(sql, [dict(row) for row in rows])
+        values = []
+        for row in rows:
+            one = list(read(row))
+            for position, convert in converters:
+                one[position] = convert(one[position])
+            values.append(tuple(one))
+    conn.exec_driver_sql(plan.sql, values)
+
+
+def keyed_values(
+    conn: Connection, table: Table, source: str, keys: Sequence[str], column: str
+) -> dict[str, Any]:
+    """`column` of the rows of `source` whose key is in `keys`, by key: one statement per
+    chunk through the driver (the primary key's index answers it)."""
+    found: dict[str, Any] = {}
+    mark = _marker(conn.dialect.name)
+    quote = conn.dialect.identifier_preparer.quote
+    name = conn.dialect.identifier_preparer.format_table(table)
+    for start in range(0, len(keys), _CHUNK):
+        chunk = list(keys[start : start + _CHUNK])
+        placeholders = ", ".join([mark] * len(chunk))
+        # Identifiers come from the table definition, quoted by the dialect; values are bound.
+        sql = (
+            f"SELECT {quote('key')}, {quote(column)} FROM {name} "  # noqa: S608
+            f"WHERE {quote('source')} = {mark} AND {quote('key')} IN ({placeholders})"
+        )
+        found.update(iter(conn.exec_driver_sql(sql, (source, *chunk))))
+    return found
+
+
+_CHUNK = 500  # keys per statement: SQLite's variable limit is far above it
+
+
+def _marker(dialect_name: str) -> str:
+    return "%s" if dialect_name == "postgresql" else "?"
 
 
 @cache
 def _plan(
     table: Table, dialect_name: str, conflict: tuple[str, ...], update: bool, dialect: Dialect
-) -> tuple[str, tuple[tuple[str, Convert], ...]]:
+) -> _Plan:
     names = [column.name for column in table.columns if column.name in _writable(table)]
-    style = "%({})s" if dialect_name == "postgresql" else ":{}"
     quoted = [dialect.identifier_preparer.quote(name) for name in names]
-    placeholders = ", ".join(style.format(name) for name in names)
+    placeholders = ", ".join([_marker(dialect_name)] * len(names))
     target = ", ".join(dialect.identifier_preparer.quote(name) for name in conflict)
     if update:
         assignments = ", ".join(
@@ -69,11 +114,18 @@ def _plan(
     into = f"{dialect.identifier_preparer.format_table(table)} ({', '.join(quoted)})"
     sql = f"INSERT INTO {into} VALUES ({placeholders}) ON CONFLICT {action}"  # noqa: S608
     converters = tuple(
-        (name, convert)
-        for name in names
+        (position, convert)
+        for position, name in enumerate(names)
         if (convert := _converter(table.columns[name].type, dialect)) is not None
     )
-    return sql, converters
+    # One column: the getters return a bare value, so wrap it in a tuple.
+    read_mapping = itemgetter(*names) if len(names) > 1 else _single(itemgetter(names[0]))
+    read_object = attrgetter(*names) if len(names) > 1 else _single(attrgetter(names[0]))
+    return _Plan(sql, read_mapping, read_object, converters)
+
+
+def _single(get: Callable[[Any], Any]) -> Callable[[Any], tuple[Any]]:
+    return lambda row: (get(row),)
 
 
 def _writable(table: Table) -> frozenset[str]:
