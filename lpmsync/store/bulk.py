@@ -32,6 +32,9 @@ class _Plan:
     read_mapping: Callable[[Any], Any]  # row -> the values of every column, in order
     read_object: Callable[[Any], Any]
     converters: tuple[tuple[int, Convert], ...]  # (position, converter) where one is needed
+    # PostgreSQL: (create the staging table, COPY into it, move its rows) statements.
+    stage: tuple[str, str, str] | None = None
+    dedupe: Callable[[Any], Any] | None = None  # the conflict key of a converted row
 
 
 def upsert(
@@ -62,7 +65,28 @@ def upsert(
             for position, convert in converters:
                 one[position] = convert(one[position])
             values.append(tuple(one))
-    conn.exec_driver_sql(plan.sql, values)
+    if plan.stage is not None:
+        _copy_upsert(conn, plan, values)
+    else:
+        conn.exec_driver_sql(plan.sql, values)
+
+
+def _copy_upsert(conn: Connection, plan: _Plan, values: list[Any]) -> None:
+    """PostgreSQL: COPY the rows into a session's staging table, then one INSERT … SELECT …
+    ON CONFLICT moves them (psycopg's executemany spends Python work on every row)."""
+    assert plan.stage is not None
+    create, copy_sql, move = plan.stage
+    if plan.dedupe is not None:  # one INSERT may not update the same row twice: last one wins
+        values = list({plan.dedupe(row): row for row in values}.values())
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(create)
+        with cursor.copy(copy_sql) as copy:
+            for row in values:
+                copy.write_row(row)
+        cursor.execute(move)
+    finally:
+        cursor.close()
 
 
 def keyed_values(
@@ -74,15 +98,17 @@ def keyed_values(
     mark = _marker(conn.dialect.name)
     quote = conn.dialect.identifier_preparer.quote
     name = conn.dialect.identifier_preparer.format_table(table)
+    condition = f"{quote('source')} = {mark} AND {quote('key')}"
+    params: tuple[Any, ...]
     for start in range(0, len(keys), _CHUNK):
         chunk = list(keys[start : start + _CHUNK])
-        placeholders = ", ".join([mark] * len(chunk))
+        if conn.dialect.name == "postgresql":  # one array parameter: one statement text
+            where, params = f"{condition} = ANY({mark})", (source, chunk)
+        else:
+            where, params = f"{condition} IN ({', '.join([mark] * len(chunk))})", (source, *chunk)
         # Identifiers come from the table definition, quoted by the dialect; values are bound.
-        sql = (
-            f"SELECT {quote('key')}, {quote(column)} FROM {name} "  # noqa: S608
-            f"WHERE {quote('source')} = {mark} AND {quote('key')} IN ({placeholders})"
-        )
-        found.update(iter(conn.exec_driver_sql(sql, (source, *chunk))))
+        sql = f"SELECT {quote('key')}, {quote(column)} FROM {name} WHERE {where}"  # noqa: S608
+        found.update(iter(conn.exec_driver_sql(sql, params)))
     return found
 
 
@@ -98,9 +124,9 @@ def _plan(
     table: Table, dialect_name: str, conflict: tuple[str, ...], update: bool, dialect: Dialect
 ) -> _Plan:
     names = [column.name for column in table.columns if column.name in _writable(table)]
-    quoted = [dialect.identifier_preparer.quote(name) for name in names]
-    placeholders = ", ".join([_marker(dialect_name)] * len(names))
-    target = ", ".join(dialect.identifier_preparer.quote(name) for name in conflict)
+    quote = dialect.identifier_preparer.quote
+    quoted = [quote(name) for name in names]
+    target = ", ".join(quote(name) for name in conflict)
     if update:
         assignments = ", ".join(
             f"{q} = excluded.{q}"
@@ -111,8 +137,10 @@ def _plan(
     else:
         action = f"({target}) DO NOTHING" if conflict else "DO NOTHING"
     # Identifiers come from the table definition, quoted by the dialect; values are bound.
-    into = f"{dialect.identifier_preparer.format_table(table)} ({', '.join(quoted)})"
-    sql = f"INSERT INTO {into} VALUES ({placeholders}) ON CONFLICT {action}"  # noqa: S608
+    table_sql = dialect.identifier_preparer.format_table(table)
+    columns = ", ".join(quoted)
+    placeholders = ", ".join([_marker(dialect_name)] * len(names))
+    sql = f"INSERT INTO {table_sql} ({columns}) VALUES ({placeholders}) ON CONFLICT {action}"  # noqa: S608
     converters = tuple(
         (position, convert)
         for position, name in enumerate(names)
@@ -121,7 +149,28 @@ def _plan(
     # One column: the getters return a bare value, so wrap it in a tuple.
     read_mapping = itemgetter(*names) if len(names) > 1 else _single(itemgetter(names[0]))
     read_object = attrgetter(*names) if len(names) > 1 else _single(attrgetter(names[0]))
-    return _Plan(sql, read_mapping, read_object, converters)
+    if dialect_name != "postgresql":
+        return _Plan(sql, read_mapping, read_object, converters)
+    positions = [names.index(name) for name in conflict]
+    dedupe = itemgetter(*positions) if update and positions else None
+    stage = _stage_sql(table.name, table_sql, columns, action)
+    return _Plan(sql, read_mapping, read_object, converters, stage, dedupe)
+
+
+def _stage_sql(name: str, table_sql: str, columns: str, action: str) -> tuple[str, str, str]:
+    """Statements of the COPY path: a temporary table emptied at each commit, shaped like the
+    written columns of the table, then one INSERT … SELECT from it with the same ON CONFLICT.
+    `CREATE … IF NOT EXISTS` runs in every transaction, so a pooler that hands each
+    transaction another session still finds the table."""
+    stage = f"lpmsync_stage_{name}"
+    # Identifiers come from the table definition, quoted by the dialect; no values here.
+    create = (
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS "  # noqa: S608
+        f"SELECT {columns} FROM {table_sql} WITH NO DATA"
+    )
+    copy = f"COPY {stage} ({columns}) FROM STDIN"
+    move = f"INSERT INTO {table_sql} ({columns}) SELECT {columns} FROM {stage} ON CONFLICT {action}"  # noqa: S608
+    return create, copy, move
 
 
 def _single(get: Callable[[Any], Any]) -> Callable[[Any], tuple[Any]]:
