@@ -191,8 +191,10 @@ def _split_list(text: str) -> tuple[str, ...]:
 
 def parse_datetime(value: str) -> datetime:
     """An Azure DevOps timestamp as an aware UTC datetime. Raises ValueError."""
-    text = _EXCESS_FRACTION.sub(r"\1", value.strip())
-    parsed = datetime.fromisoformat(text)
+    try:
+        parsed = datetime.fromisoformat(value)  # the usual case, read as it is
+    except ValueError:
+        parsed = datetime.fromisoformat(_EXCESS_FRACTION.sub(r"\1", value.strip()))
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
@@ -209,6 +211,8 @@ class _FieldReader:
 
     def text(self, name: str) -> str | None:
         value = self._fields.get(name)
+        if type(value) is str and value:  # the usual case
+            return value
         if value is None or value == "":
             return None
         if not isinstance(value, str):
@@ -225,6 +229,8 @@ class _FieldReader:
         value = self._fields.get(name) if name else None
         if value is None or value == "":
             return None
+        if type(value) is float and math.isfinite(value):  # the usual case: as it is
+            return value
         number: float | None = None
         if isinstance(value, int | float) and not isinstance(value, bool):
             with contextlib.suppress(OverflowError):  # an int too large for a float

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from lpmsync.connectors.jira.values import MalformedValueError, parse_datetime
+from lpmsync.connectors.jira.values import JSON_OBJECT, MalformedValueError, parse_datetime
 from lpmsync.domain.model import StateChange
 
 
@@ -18,7 +18,7 @@ def histories_of(raw: Mapping[str, Any], given: Sequence[object] | None) -> Sequ
     if given is not None:
         return given
     changelog = raw.get("changelog")
-    embedded = changelog.get("histories") if isinstance(changelog, Mapping) else None
+    embedded = changelog.get("histories") if isinstance(changelog, JSON_OBJECT) else None
     return embedded if isinstance(embedded, list) else []
 
 
