@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, partial
 from operator import attrgetter, itemgetter
 from typing import Any
 
@@ -23,7 +23,9 @@ from sqlalchemy.engine import Connection, Dialect
 
 from lpmsync.store.schema import UtcDateTime
 
-Convert = Callable[[Any], Any]
+COPY_FROM = 20  # rows from which PostgreSQL gets them by COPY (3 statements instead of 1)
+
+Convert = Callable[[Sequence[Any]], Sequence[Any]]  # one column's values, in row order
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,7 @@ class _Plan:
     sql: str
     read_mapping: Callable[[Any], Any]  # row -> the values of every column, in order
     read_object: Callable[[Any], Any]
-    converters: tuple[tuple[int, Convert], ...]  # (position, converter) where one is needed
+    converters: tuple[tuple[int, Convert], ...]  # (column position, converter) where needed
     # PostgreSQL: (create the staging table, COPY into it, move its rows) statements.
     stage: tuple[str, str, str] | None = None
     dedupe: Callable[[Any], Any] | None = None  # the conflict key of a converted row
@@ -55,17 +57,14 @@ def upsert(
     dialect = conn.dialect
     plan = _plan(table, dialect.name, conflict, update, dialect)
     read = plan.read_object if objects else plan.read_mapping
-    converters = plan.converters
-    if not converters:
-        values: list[Any] = [read(row) for row in rows]
+    if plan.converters:  # column by column: the loops over rows stay in C but for conversions
+        columns: list[Sequence[Any]] = list(zip(*map(read, rows), strict=True))
+        for position, convert in plan.converters:
+            columns[position] = convert(columns[position])
+        values: list[Any] = list(zip(*columns, strict=True))
     else:
-        values = []
-        for row in rows:
-            one = list(read(row))
-            for position, convert in converters:
-                one[position] = convert(one[position])
-            values.append(tuple(one))
-    if plan.stage is not None:
+        values = list(map(read, rows))
+    if plan.stage is not None and len(values) >= COPY_FROM:
         _copy_upsert(conn, plan, values)
     else:
         conn.exec_driver_sql(plan.sql, values)
@@ -110,6 +109,16 @@ def keyed_values(
         sql = f"SELECT {quote('key')}, {quote(column)} FROM {name} WHERE {where}"  # noqa: S608
         found.update(iter(conn.exec_driver_sql(sql, params)))
     return found
+
+
+def source_keys(conn: Connection, table: Table, source: str) -> set[str]:
+    """Every key `table` holds for `source`, through the driver (asked once per page)."""
+    quote = conn.dialect.identifier_preparer.quote
+    name = conn.dialect.identifier_preparer.format_table(table)
+    mark = _marker(conn.dialect.name)
+    # Identifiers come from the table definition, quoted by the dialect; the value is bound.
+    sql = f"SELECT {quote('key')} FROM {name} WHERE {quote('source')} = {mark}"  # noqa: S608
+    return {key for (key,) in conn.exec_driver_sql(sql, (source,))}
 
 
 _CHUNK = 500  # keys per statement: SQLite's variable limit is far above it
@@ -185,30 +194,42 @@ def _writable(table: Table) -> frozenset[str]:
 
 def _converter(column_type: Any, dialect: Dialect) -> Convert | None:
     if isinstance(column_type, UtcDateTime):
-        return _sqlite_datetime if dialect.name == "sqlite" else _aware_datetime
+        return _sqlite_datetimes if dialect.name == "sqlite" else _aware_datetimes
     if isinstance(column_type, JSON):
         return _json
-    processor: Convert | None = column_type.bind_processor(dialect)
-    return processor
+    processor: Callable[[Any], Any] | None = column_type.bind_processor(dialect)
+    return None if processor is None else partial(_each, processor)
 
 
-def _json(value: Any) -> str | None:
-    return None if value is None else orjson.dumps(value).decode()
+def _each(processor: Callable[[Any], Any], column: Sequence[Any]) -> list[Any]:
+    return [processor(value) for value in column]
 
 
-def _aware_datetime(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
+def _json(column: Sequence[Any]) -> list[str | None]:
+    return [None if value is None else orjson.dumps(value).decode() for value in column]
+
+
+def _aware_datetimes(column: Sequence[datetime | None]) -> Sequence[datetime | None]:
+    if any(value is not None and value.tzinfo is None for value in column):
         raise ValueError("naive datetime given to the store; lpmsync stores UTC only")
-    return value
+    return column
+
+
+def _sqlite_datetimes(column: Sequence[datetime | None]) -> list[str | None]:
+    """SQLAlchemy's SQLite DATETIME text ('YYYY-MM-DD HH:MM:SS.ffffff', naive UTC), so reads
+    and SQL comparisons see one format whichever path wrote the row. The connectors hand over
+    UTC (formatted inline, without the "+00:00"); anything else is converted first."""
+    return [
+        value.isoformat(" ", "microseconds")[:26]
+        if value is not None and value.tzinfo is UTC
+        else _sqlite_datetime(value)
+        for value in column
+    ]
 
 
 def _sqlite_datetime(value: datetime | None) -> str | None:
-    """SQLAlchemy's SQLite DATETIME text ('YYYY-MM-DD HH:MM:SS.ffffff', naive UTC), so reads
-    and SQL comparisons see one format whichever path wrote the row."""
     if value is None:
         return None
-    if value.tzinfo is not UTC:  # the connectors hand over UTC; anything else is converted
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to the store; lpmsync stores UTC only")
-        value = value.astimezone(UTC)
-    return value.isoformat(" ", "microseconds")[:26]  # without the "+00:00"
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to the store; lpmsync stores UTC only")
+    return value.astimezone(UTC).isoformat(" ", "microseconds")[:26]

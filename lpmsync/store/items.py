@@ -181,11 +181,8 @@ class ItemRepository:
 
     def _track_skipped(self, conn: Connection, source: str, page: SyncPage, now: datetime) -> None:
         """Remember skipped items until they sync cleanly (or leave the scope)."""
-        stored = set(
-            conn.execute(
-                select(skipped_items.c.key).where(skipped_items.c.source == source)
-            ).scalars()
-        )  # usually none or a few: cheaper than a DELETE over every key of the page
+        # Usually none or a few: cheaper than a DELETE over every key of the page.
+        stored = bulk.source_keys(conn, skipped_items, source)
         settled = stored.intersection(item.key for item in page.items)
         if page.scope is not None:
             settled |= stored - page.scope
@@ -224,17 +221,8 @@ class ItemRepository:
         return len(gone)
 
     def _save_cursor(self, conn: Connection, source: str, cursor: Cursor, now: datetime) -> None:
-        insert = _insert_for(conn)
-        statement = insert(cursors).values(source=source, cursor=dict(cursor), updated_at=now)
-        conn.execute(
-            statement.on_conflict_do_update(
-                index_elements=["source"],
-                set_={
-                    "cursor": statement.excluded.cursor,
-                    "updated_at": statement.excluded.updated_at,
-                },
-            )
-        )
+        row = {"source": source, "cursor": dict(cursor), "updated_at": now}
+        bulk.upsert(conn, cursors, [row], ("source",))
 
     def reset_cursor(self, source: str) -> None:
         with self._engine.begin() as conn:
