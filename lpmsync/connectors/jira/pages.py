@@ -98,10 +98,13 @@ class PageBuilder:
             self._ignored.add(mapped.key)
         fields = raw.get("fields") if isinstance(raw, JSON_OBJECT) else None
         raw_updated = fields.get("updated") if isinstance(fields, JSON_OBJECT) else None
-        try:
-            updated = parse_datetime(raw_updated, "updated")
-        except MalformedValueError:
-            return
+        if mapped.item is not None:  # read from the same value already
+            updated = mapped.item.updated
+        else:
+            try:
+                updated = parse_datetime(raw_updated, "updated")
+            except MalformedValueError:
+                return
         self._updated[mapped.key] = updated
         if self._newest_raw is None or updated >= self._newest_raw:
             self._newest_raw = updated
