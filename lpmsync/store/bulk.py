@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection, Dialect
 from lpmsync.store.schema import UtcDateTime
 
 COPY_FROM = 20  # rows from which PostgreSQL gets them by COPY (3 statements instead of 1)
+TEMPORARY_ALLOWED = "lpmsync_temporary_allowed"  # in a pooled connection's `info`
 
 Convert = Callable[[Sequence[Any]], Sequence[Any]]  # one column's values, in row order
 
@@ -64,10 +65,20 @@ def upsert(
         values: list[Any] = list(zip(*columns, strict=True))
     else:
         values = list(map(read, rows))
-    if plan.stage is not None and len(values) >= COPY_FROM:
+    if plan.stage is not None and len(values) >= COPY_FROM and _temporary_allowed(conn):
         _copy_upsert(conn, plan, values)
     else:
         conn.exec_driver_sql(plan.sql, values)
+
+
+def _temporary_allowed(conn: Connection) -> bool:
+    """Whether this role may create temporary tables here (PostgreSQL grants it to everyone by
+    default; a hardened database may not): asked once per pooled connection."""
+    info = conn.connection.info
+    if TEMPORARY_ALLOWED not in info:
+        sql = "SELECT has_database_privilege(current_database(), 'TEMPORARY')"
+        info[TEMPORARY_ALLOWED] = bool(conn.exec_driver_sql(sql).scalar())
+    return bool(info[TEMPORARY_ALLOWED])
 
 
 def _copy_upsert(conn: Connection, plan: _Plan, values: list[Any]) -> None:
