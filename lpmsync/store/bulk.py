@@ -1,4 +1,6 @@
-"""Bulk writes through the driver's own `executemany` (sqlite3; psycopg, which pipelines it).
+"""Bulk writes through the driver: sqlite3's `executemany`; on PostgreSQL, `COPY` into a
+temporary staging table and one `INSERT … SELECT … ON CONFLICT` (psycopg's `executemany`, even
+pipelined, does Python work per row), or `executemany` for a few rows.
 
 SQLAlchemy's per-row parameter processing was the largest single cost of a full sync. Here the
 statement is written once per table and dialect with positional parameters, each row becomes a

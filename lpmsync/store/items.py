@@ -183,21 +183,17 @@ class ItemRepository:
         """Remember skipped items until they sync cleanly (or leave the scope)."""
         # Usually none or a few: cheaper than a DELETE over every key of the page.
         stored = bulk.source_keys(conn, skipped_items, source)
-        settled = stored.intersection(item.key for item in page.items)
-        if page.scope is not None:
-            settled |= stored - page.scope
-        for chunk in _chunks(sorted(settled)):
-            conn.execute(
-                delete(skipped_items).where(
-                    skipped_items.c.source == source, skipped_items.c.key.in_(chunk)
-                )
-            )
+        clean = stored.intersection(item.key for item in page.items)
+        _delete_skipped(conn, source, clean)
         if page.skipped:
             rows = {
                 s.key: {"source": source, "key": s.key, "reason": s.reason, "seen_at": now}
                 for s in page.skipped
             }
             bulk.upsert(conn, skipped_items, list(rows.values()), ("source", "key"))
+        if page.scope is not None:
+            held = (stored - clean) | {s.key for s in page.skipped}
+            _delete_skipped(conn, source, held - page.scope)
 
     def _insert_history(self, conn: Connection, history: Sequence[StateChange]) -> None:
         if not history:
@@ -227,6 +223,15 @@ class ItemRepository:
     def reset_cursor(self, source: str) -> None:
         with self._engine.begin() as conn:
             conn.execute(delete(cursors).where(cursors.c.source == source))
+
+
+def _delete_skipped(conn: Connection, source: str, keys: set[str]) -> None:
+    for chunk in _chunks(sorted(keys)):
+        conn.execute(
+            delete(skipped_items).where(
+                skipped_items.c.source == source, skipped_items.c.key.in_(chunk)
+            )
+        )
 
 
 def _insert_for(conn: Connection) -> Any:
