@@ -34,6 +34,7 @@ STATE_CHANGED = "Microsoft.VSTS.Common.StateChangeDate"
 THEME_FROM_TAGS = "tags"
 
 _CORE_FIELDS = (WORK_ITEM_TYPE, STATE, TITLE, TAGS, AREA_PATH, PARENT, CREATED, CHANGED)
+_EXACT_INT = 2**53  # every int up to this size is a float exactly
 _EXCESS_FRACTION = re.compile(r"(\.\d{6})\d+")  # .NET sends up to 7 digits; Python reads 6
 
 
@@ -229,8 +230,10 @@ class _FieldReader:
         value = self._fields.get(name) if name else None
         if value is None or value == "":
             return None
-        if type(value) is float and math.isfinite(value):  # the usual case: as it is
+        if type(value) is float and math.isfinite(value):  # the usual cases: as it is,
             return value
+        if type(value) is int and -_EXACT_INT <= value <= _EXACT_INT:  # or an exact float
+            return float(value)
         number: float | None = None
         if isinstance(value, int | float) and not isinstance(value, bool):
             with contextlib.suppress(OverflowError):  # an int too large for a float
