@@ -11,8 +11,12 @@ import requests
 
 
 def json_body(response: requests.Response) -> Any:
+    return json_bytes(response.content)
+
+
+def json_bytes(body: bytes) -> Any:
     try:
-        return orjson.loads(response.content)
+        return orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise requests.exceptions.JSONDecodeError(exc.msg, exc.doc, exc.pos) from None
 

@@ -45,8 +45,12 @@ def sanitise_page(page: SyncPage) -> tuple[SyncPage, tuple[SkippedItem, ...]]:
         except RefusedItemError as error:
             refused.append(skipped_item(item.source, item.key, error.reason))
             refused_keys.add(item.key)
+    kept_keys = {item.key for item in kept}  # identifiers sanitise_item has checked
+    statuses: dict[tuple[str | None, str], tuple[str | None, str]] = {}  # few distinct pairs
     history = tuple(
-        _change(change) for change in page.history if _identifier_ok(change.key, refused_keys)
+        _change(change, statuses)
+        for change in page.history
+        if change.key in kept_keys or _identifier_ok(change.key, refused_keys)
     )
     clean = dataclasses.replace(
         page,
@@ -66,31 +70,51 @@ def skipped_item(source: str, key: str, reason: str) -> SkippedItem:
 
 def sanitise_item(item: WorkItem) -> WorkItem:
     """`item` with clean, bounded text; raises `RefusedItemError` when it cannot be stored."""
-    _check_identifier(item.key, "key")
-    _check_identifier(item.id, "id")
-    if item.parent is not None:
-        _check_identifier(item.parent.key, "parent key")
+    parent = item.parent.key if item.parent is not None else None
+    if not _identifiers_ok(item.key, item.id, parent):  # say which one, in words
+        _check_identifier(item.key, "key")
+        _check_identifier(item.id, "id")
+        if parent is not None:
+            _check_identifier(parent, "parent key")
     # Nearly every item is clean already: one scan of all its text instead of one per field.
     return item if _already_clean(item) else cleaned_item(item)
 
 
+def _identifiers_ok(key: str, ident: str, parent: str | None) -> bool:
+    """The identifier rules of `_check_identifier` for all of them at once (one text scan)."""
+    parent = "." if parent is None else parent  # a clean, non-blank stand-in
+    return (
+        0 < len(key) <= KEY_LIMIT
+        and 0 < len(ident) <= KEY_LIMIT
+        and 0 < len(parent) <= KEY_LIMIT
+        and is_clean(key + ident + parent)
+    )
+
+
 def _already_clean(item: WorkItem) -> bool:
     """True when `cleaned_item` would return `item` unchanged (kept cheap: it runs per item)."""
-    names = (*item.theme_values, *item.labels, *item.components)
+    names = item.theme_values + item.labels + item.components
     single = (item.status, item.state, item.value_stream or "", item.owner or "", *names)
     area = item.area_path or ""
     wsjf = item.wsjf
-    numbers = (item.estimate, wsjf.business_value, wsjf.time_criticality, wsjf.risk_reduction)
+    numbers = (
+        item.estimate,
+        wsjf.business_value,
+        wsjf.time_criticality,
+        wsjf.risk_reduction,
+        wsjf.job_size,
+    )
     return (
         len(item.title) <= TITLE_LIMIT
         and len(area) <= PATH_LIMIT
         and max(map(len, single)) <= NAME_LIMIT
-        and all(map(_trimmed, names))
+        and (not names or all(map(_trimmed, names)))
         and _distinct(item.theme_values)
         and _distinct(item.labels)
         and _distinct(item.components)
         and "" not in (item.value_stream, item.owner, item.area_path)
-        and all(map(_is_finite, (*numbers, wsjf.job_size)))
+        # NaN and infinities survive a sum; an overflowing sum only takes the slow path.
+        and math.isfinite(sum(number for number in numbers if number is not None))
         and is_clean("".join((item.title, item.url, area, *single)))
     )
 
@@ -101,10 +125,6 @@ def _trimmed(name: str) -> bool:
 
 def _distinct(values: tuple[str, ...]) -> bool:
     return len(values) < 2 or len(set(values)) == len(values)
-
-
-def _is_finite(value: float | None) -> bool:
-    return value is None or math.isfinite(value)
 
 
 def cleaned_item(item: WorkItem) -> WorkItem:
@@ -142,14 +162,21 @@ def _identifier_ok(key: str, refused: set[str]) -> bool:
     return len(key) <= KEY_LIMIT and bool(key) and is_clean(key) and key not in refused
 
 
-def _change(change: StateChange) -> StateChange:
-    return StateChange(
-        change.source,
-        change.key,
-        change.at,
-        _optional(change.from_status, NAME_LIMIT),
-        clean_text(change.to_status, NAME_LIMIT),
-    )
+def _change(
+    change: StateChange, statuses: dict[tuple[str | None, str], tuple[str | None, str]]
+) -> StateChange:
+    """The change with clean statuses; `statuses` remembers each pair once per page (a page
+    has thousands of changes between a handful of statuses)."""
+    pair = (change.from_status, change.to_status)
+    cleaned = statuses.get(pair)
+    if cleaned is None:
+        cleaned = statuses[pair] = (
+            _optional(change.from_status, NAME_LIMIT),
+            clean_text(change.to_status, NAME_LIMIT),
+        )
+    if cleaned == pair:
+        return change
+    return StateChange(change.source, change.key, change.at, *cleaned)
 
 
 def _optional(text: str | None, limit: int) -> str | None:

@@ -17,6 +17,7 @@ from lpmsync.domain.text import clean_text
 from lpmsync.errors import ConnectorError, FatalConnectorError, StoreError, SyncInterruptedError
 from lpmsync.redact import redact
 from lpmsync.services.clock import Clock
+from lpmsync.services.collector import fewer_collections
 from lpmsync.store import SqlStore
 from lpmsync.store.locks import sqlite_path
 
@@ -135,14 +136,16 @@ def sync_source(
     started, requests_before = time.monotonic(), connector.requests_made
     request = SyncRequest(store.items.cursor(source), store.items.known_keys(source), full)
     try:
-        for page in connector.pages(request):
-            outcome = store.items.apply_page(source, page, clock())
-            summary.add(page, outcome)
-            if progress is not None:
-                progress(source, page, outcome)
-            if should_stop():
-                summary.status = "interrupted"
-                break
+        with fewer_collections():
+            _commit_pages(
+                store,
+                connector,
+                request,
+                summary,
+                clock,
+                progress=progress,
+                should_stop=should_stop,
+            )
     except SyncInterruptedError:
         summary.status = "interrupted"
         log.info("sync of %s stopped while waiting to retry; the next sync resumes it", source)
@@ -161,3 +164,25 @@ def sync_source(
         log.warning("skipped %s item %s: %s", source, skipped["key"], skipped["reason"])
     store.runs.finish(run_id, clock(), summary.status, summary.stats(), summary.error)
     return summary
+
+
+def _commit_pages(
+    store: SqlStore,
+    connector: Connector,
+    request: SyncRequest,
+    summary: SourceSummary,
+    clock: Clock,
+    *,
+    progress: ProgressFn | None,
+    should_stop: Callable[[], bool],
+) -> None:
+    """Each page committed with its cursor, in order, until the last or a stop request."""
+    source = connector.source
+    for page in connector.pages(request):
+        outcome = store.items.apply_page(source, page, clock())
+        summary.add(page, outcome)
+        if progress is not None:
+            progress(source, page, outcome)
+        if should_stop():
+            summary.status = "interrupted"
+            break

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, delete, func, select, tuple_
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.engine import Connection
 
 from lpmsync.domain.model import UNMAPPED, ItemRef, Level, StateChange, WorkItem, WsjfInputs
@@ -166,31 +166,25 @@ class ItemRepository:
         if not page_items:
             return 0, 0
         rows = [item_to_row(item, now) for item in page_items]
-        keys = [(row["source"], row["key"]) for row in rows]
         existing: dict[tuple[str, str], str] = {}
-        for chunk in _chunks(keys):
-            query = select(items.c.source, items.c.key, items.c.content_hash).where(
-                tuple_(items.c.source, items.c.key).in_(chunk)
-            )
-            existing.update({(r.source, r.key): r.content_hash for r in conn.execute(query)})
-        added = sum(1 for key in keys if key not in existing)
-        changed = sum(
-            1
-            for row in rows
-            if existing.get((row["source"], row["key"])) not in (None, row["content_hash"])
-        )
+        for source in {row["source"] for row in rows}:  # one, from a connector
+            keys = [row["key"] for row in rows if row["source"] == source]
+            hashes = bulk.keyed_values(conn, items, source, keys, "content_hash")
+            existing.update(((source, key), value) for key, value in hashes.items())
+        added = changed = 0
+        for row in rows:
+            stored = existing.get((row["source"], row["key"]))
+            added += stored is None
+            changed += stored is not None and stored != row["content_hash"]
         bulk.upsert(conn, items, rows, ("source", "key"))
         return added, changed
 
     def _track_skipped(self, conn: Connection, source: str, page: SyncPage, now: datetime) -> None:
         """Remember skipped items until they sync cleanly (or leave the scope)."""
-        clean = [item.key for item in page.items]
-        for chunk in _chunks(clean):
-            conn.execute(
-                delete(skipped_items).where(
-                    skipped_items.c.source == source, skipped_items.c.key.in_(chunk)
-                )
-            )
+        # Usually none or a few: cheaper than a DELETE over every key of the page.
+        stored = bulk.source_keys(conn, skipped_items, source)
+        clean = stored.intersection(item.key for item in page.items)
+        _delete_skipped(conn, source, clean)
         if page.skipped:
             rows = {
                 s.key: {"source": source, "key": s.key, "reason": s.reason, "seen_at": now}
@@ -198,31 +192,13 @@ class ItemRepository:
             }
             bulk.upsert(conn, skipped_items, list(rows.values()), ("source", "key"))
         if page.scope is not None:
-            stored = conn.execute(
-                select(skipped_items.c.key).where(skipped_items.c.source == source)
-            ).scalars()
-            gone = sorted(set(stored) - page.scope)
-            for chunk in _chunks(gone):
-                conn.execute(
-                    delete(skipped_items).where(
-                        skipped_items.c.source == source, skipped_items.c.key.in_(chunk)
-                    )
-                )
+            held = (stored - clean) | {s.key for s in page.skipped}
+            _delete_skipped(conn, source, held - page.scope)
 
     def _insert_history(self, conn: Connection, history: Sequence[StateChange]) -> None:
         if not history:
             return
-        rows = [
-            {
-                "source": c.source,
-                "key": c.key,
-                "at": c.at,
-                "from_status": c.from_status,
-                "to_status": c.to_status,
-            }
-            for c in history
-        ]
-        bulk.upsert(conn, state_changes, rows, (), update=False)
+        bulk.upsert(conn, state_changes, history, (), update=False, objects=True)
 
     def _remove_out_of_scope(
         self, conn: Connection, source: str, scope: frozenset[str] | None
@@ -241,21 +217,21 @@ class ItemRepository:
         return len(gone)
 
     def _save_cursor(self, conn: Connection, source: str, cursor: Cursor, now: datetime) -> None:
-        insert = _insert_for(conn)
-        statement = insert(cursors).values(source=source, cursor=dict(cursor), updated_at=now)
-        conn.execute(
-            statement.on_conflict_do_update(
-                index_elements=["source"],
-                set_={
-                    "cursor": statement.excluded.cursor,
-                    "updated_at": statement.excluded.updated_at,
-                },
-            )
-        )
+        row = {"source": source, "cursor": dict(cursor), "updated_at": now}
+        bulk.upsert(conn, cursors, [row], ("source",))
 
     def reset_cursor(self, source: str) -> None:
         with self._engine.begin() as conn:
             conn.execute(delete(cursors).where(cursors.c.source == source))
+
+
+def _delete_skipped(conn: Connection, source: str, keys: set[str]) -> None:
+    for chunk in _chunks(sorted(keys)):
+        conn.execute(
+            delete(skipped_items).where(
+                skipped_items.c.source == source, skipped_items.c.key.in_(chunk)
+            )
+        )
 
 
 def _insert_for(conn: Connection) -> Any:

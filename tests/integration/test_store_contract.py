@@ -158,3 +158,7 @@ def test_hygiene_counts_are_the_stores_current_truth(store: SqlStore) -> None:
     scope = frozenset({"OK-1", "U-0", "S-1", *(f"U-{i}" for i in range(1, 5))})
     store.items.apply_page("jira", SyncPage(scope=scope), T0)
     assert store.items.hygiene_counts() == {"jira": (4, 0)}
+    # Skipped on the very page whose scope leaves it out: it is not kept either.
+    outside = SyncPage(skipped=(SkippedItem("jira", "S-9", "no title"),), scope=scope)
+    store.items.apply_page("jira", outside, T0)
+    assert store.items.hygiene_counts() == {"jira": (4, 0)}

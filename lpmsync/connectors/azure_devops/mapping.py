@@ -34,6 +34,7 @@ STATE_CHANGED = "Microsoft.VSTS.Common.StateChangeDate"
 THEME_FROM_TAGS = "tags"
 
 _CORE_FIELDS = (WORK_ITEM_TYPE, STATE, TITLE, TAGS, AREA_PATH, PARENT, CREATED, CHANGED)
+_EXACT_INT = 2**53  # every int up to this size is a float exactly
 _EXCESS_FRACTION = re.compile(r"(\.\d{6})\d+")  # .NET sends up to 7 digits; Python reads 6
 
 
@@ -191,8 +192,10 @@ def _split_list(text: str) -> tuple[str, ...]:
 
 def parse_datetime(value: str) -> datetime:
     """An Azure DevOps timestamp as an aware UTC datetime. Raises ValueError."""
-    text = _EXCESS_FRACTION.sub(r"\1", value.strip())
-    parsed = datetime.fromisoformat(text)
+    try:
+        parsed = datetime.fromisoformat(value)  # the usual case, read as it is
+    except ValueError:
+        parsed = datetime.fromisoformat(_EXCESS_FRACTION.sub(r"\1", value.strip()))
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
@@ -209,6 +212,8 @@ class _FieldReader:
 
     def text(self, name: str) -> str | None:
         value = self._fields.get(name)
+        if type(value) is str and value:  # the usual case
+            return value
         if value is None or value == "":
             return None
         if not isinstance(value, str):
@@ -225,6 +230,10 @@ class _FieldReader:
         value = self._fields.get(name) if name else None
         if value is None or value == "":
             return None
+        if type(value) is float and math.isfinite(value):  # the usual cases: as it is,
+            return value
+        if type(value) is int and -_EXACT_INT <= value <= _EXACT_INT:  # or an exact float
+            return float(value)
         number: float | None = None
         if isinstance(value, int | float) and not isinstance(value, bool):
             with contextlib.suppress(OverflowError):  # an int too large for a float

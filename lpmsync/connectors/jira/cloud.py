@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from lpmsync.connectors.jira.changelogs import decode_changelogs
 from lpmsync.connectors.jira.cursor import (
     Mode,
     Plan,
@@ -191,7 +192,7 @@ class CloudFetcher(SearchFetcher):
             }
             if token:
                 body["nextPageToken"] = token
-            data = self._http.post(BULK_CHANGELOGS, body).data
+            data = self._http.post(BULK_CHANGELOGS, body, decode_changelogs).data
             page = data if isinstance(data, Mapping) else {}
             for entry in page.get("issueChangeLogs") or ():
                 ident = text(entry.get("issueId")) if isinstance(entry, Mapping) else None

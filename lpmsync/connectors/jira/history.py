@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from lpmsync.connectors.jira.values import MalformedValueError, parse_datetime
+from lpmsync.connectors.jira.values import JSON_OBJECT, MalformedValueError, parse_datetime
 from lpmsync.domain.model import StateChange
 
 
@@ -18,7 +18,7 @@ def histories_of(raw: Mapping[str, Any], given: Sequence[object] | None) -> Sequ
     if given is not None:
         return given
     changelog = raw.get("changelog")
-    embedded = changelog.get("histories") if isinstance(changelog, Mapping) else None
+    embedded = changelog.get("histories") if isinstance(changelog, JSON_OBJECT) else None
     return embedded if isinstance(embedded, list) else []
 
 
@@ -33,20 +33,25 @@ def status_changes(
     for history in histories:
         if not isinstance(history, dict):  # decoded JSON: a dict is the only mapping it holds
             continue
-        # Most entries change other fields: find the status items before parsing the time.
-        changes = [c for c in history.get("items") or () if isinstance(c, dict) and _is_status(c)]
-        if not changes:
-            continue
-        try:
-            at = parse_datetime(history.get("created"), "changelog created")
-        except MalformedValueError:
-            continue
-        for change in changes:
+        at: datetime | None = None
+        for change in history.get("items") or ():
+            # Most entries change other fields: the time is parsed at the first status change.
+            if not (isinstance(change, dict) and _is_status(change)):
+                continue
+            if at is None:
+                try:
+                    at = parse_datetime(history.get("created"), "changelog created")
+                except MalformedValueError:
+                    break
             transition = _transition(key, at, change, source)
             if transition is not None:
                 found.append(transition)
-    found.sort(key=lambda pair: pair[0].at)
+    found.sort(key=_when)
     return found
+
+
+def _when(pair: tuple[StateChange, str | None]) -> datetime:
+    return pair[0].at
 
 
 def _transition(

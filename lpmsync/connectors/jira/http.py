@@ -22,7 +22,7 @@ import requests
 from jira.exceptions import JIRAError
 from requests.adapters import HTTPAdapter
 
-from lpmsync.connectors.codec import json_body, json_text
+from lpmsync.connectors.codec import json_bytes, json_text
 from lpmsync.connectors.retry import RetryableError, RetryPolicy
 from lpmsync.errors import FatalConnectorError, TransientConnectorError
 
@@ -146,13 +146,16 @@ class JiraHttp:
         data = self.call("GET field", lambda: self.client().fields())
         return data if isinstance(data, list) else []
 
-    def post(self, path: str, body: Mapping[str, Any]) -> Reply:
-        """POST JSON to `path` (from the site root, e.g. `/rest/api/3/issue/bulkfetch`)."""
+    def post(
+        self, path: str, body: Mapping[str, Any], decode: Callable[[bytes], Any] = json_bytes
+    ) -> Reply:
+        """POST JSON to `path` (from the site root, e.g. `/rest/api/3/issue/bulkfetch`); the
+        answer's bytes are decoded by `decode` (which raises ValueError for a non-JSON body)."""
         url = f"{self.url}{path}"
 
         def attempt() -> Reply:
             response = self.client()._session.post(url, data=json_text(body))
-            return Reply(_json(response), server_time(response.headers))
+            return Reply(_json(response, decode), server_time(response.headers))
 
         return self.call(f"POST {path}", attempt)
 
@@ -203,9 +206,9 @@ class JiraHttp:
         )
 
 
-def _json(response: requests.Response) -> Any:
+def _json(response: requests.Response, decode: Callable[[bytes], Any] = json_bytes) -> Any:
     try:
-        return json_body(response)
+        return decode(response.content)
     except ValueError:  # a proxy's HTML page or a truncated body: worth another attempt
         raise RetryableError("Jira answered with something that is not JSON") from None
 

@@ -6,12 +6,14 @@ The same code maps Jira Cloud (v3 `issue/bulkfetch` + `changelog/bulkfetch`) and
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from lpmsync.connectors.jira.history import entered_state_at, histories_of, status_changes
 from lpmsync.connectors.jira.values import (
+    JSON_OBJECT,
     MalformedValueError,
     due_date,
     issue_key_of,
@@ -88,7 +90,7 @@ class FieldIds:
     @classmethod
     def from_json(cls, raw: object) -> FieldIds | None:
         """Ids remembered in a cursor; None when `raw` is not what `to_json` wrote."""
-        if not isinstance(raw, Mapping) or set(raw) != set(cls.__dataclass_fields__):
+        if not isinstance(raw, JSON_OBJECT) or set(raw) != set(cls.__dataclass_fields__):
             return None
         parents, owner = raw.get("parents"), raw.get("owner")
         single = [value for name, value in raw.items() if name not in ("parents", "owner")]
@@ -128,10 +130,10 @@ def map_issue(
     the `changelog.histories` embedded in the issue (Data Center `expand=changelog`)."""
     key = _key_of(raw)
     if key is None:
-        ident = raw.get("id") if isinstance(raw, Mapping) else None
+        ident = raw.get("id") if isinstance(raw, JSON_OBJECT) else None
         label = f"id {ident}" if isinstance(ident, str | int) else "(no key)"
         return MappedIssue(label, skipped=SkippedItem(config.source, label, "issue has no key"))
-    assert isinstance(raw, Mapping)
+    assert isinstance(raw, JSON_OBJECT)
     try:
         return _map(key, raw, histories, config)
     except MalformedValueError as exc:
@@ -143,7 +145,7 @@ def map_issue(
 
 
 def _key_of(raw: object) -> str | None:
-    if not isinstance(raw, Mapping):
+    if not isinstance(raw, JSON_OBJECT):
         return None
     key = raw.get("key")
     return key if isinstance(key, str) and key else None
@@ -153,7 +155,7 @@ def _map(
     key: str, raw: Mapping[str, Any], histories: Sequence[object] | None, config: MappingConfig
 ) -> MappedIssue:
     fields = raw.get("fields")
-    if not isinstance(fields, Mapping):
+    if not isinstance(fields, JSON_OBJECT):
         raise MalformedValueError("issue has no fields")
     type_name, _ = named(fields.get("issuetype"), "issuetype")
     level = _lookup(config.issue_types, type_name)
@@ -240,7 +242,10 @@ def _value_stream(fields: Mapping[str, Any], config: MappingConfig) -> str | Non
 
 
 def _number_field(fields: Mapping[str, Any], field_id: str | None, what: str) -> float | None:
-    return number(fields.get(field_id), f"{what} field {field_id}") if field_id else None
+    value = fields.get(field_id) if field_id else None
+    if value is None or (type(value) is float and math.isfinite(value)):  # no message needed
+        return value
+    return number(value, f"{what} field {field_id}")
 
 
 def _wsjf(fields: Mapping[str, Any], ids: FieldIds) -> WsjfInputs:

@@ -18,7 +18,12 @@ from typing import Any
 from lpmsync.connectors.jira.cursor import CursorState, Mode, Plan, boundary, watermark
 from lpmsync.connectors.jira.fetch import Event, Listing, RawBatch, Started
 from lpmsync.connectors.jira.mapping import MappedIssue, MappingConfig, map_issue
-from lpmsync.connectors.jira.values import MalformedValueError, parse_datetime, utc_offset_minutes
+from lpmsync.connectors.jira.values import (
+    JSON_OBJECT,
+    MalformedValueError,
+    parse_datetime,
+    utc_offset_minutes,
+)
 from lpmsync.domain.model import SkippedItem, StateChange, WorkItem
 from lpmsync.domain.sync import SyncPage
 
@@ -91,12 +96,15 @@ class PageBuilder:
         self._fetched.add(mapped.key)
         if mapped.item is None:
             self._ignored.add(mapped.key)
-        fields = raw.get("fields") if isinstance(raw, Mapping) else None
-        raw_updated = fields.get("updated") if isinstance(fields, Mapping) else None
-        try:
-            updated = parse_datetime(raw_updated, "updated")
-        except MalformedValueError:
-            return
+        fields = raw.get("fields") if isinstance(raw, JSON_OBJECT) else None
+        raw_updated = fields.get("updated") if isinstance(fields, JSON_OBJECT) else None
+        if mapped.item is not None:  # read from the same value already
+            updated = mapped.item.updated
+        else:
+            try:
+                updated = parse_datetime(raw_updated, "updated")
+            except MalformedValueError:
+                return
         self._updated[mapped.key] = updated
         if self._newest_raw is None or updated >= self._newest_raw:
             self._newest_raw = updated
@@ -160,7 +168,7 @@ class PageBuilder:
 
 
 def _histories_of(raw: object, histories: Mapping[str, Any] | None) -> Any:
-    if histories is None or not isinstance(raw, Mapping):
+    if histories is None or not isinstance(raw, JSON_OBJECT):
         return None
     ident = raw.get("id")
     return histories.get(str(ident), ()) if ident is not None else ()

@@ -15,6 +15,9 @@ from typing import Any
 
 from lpmsync.errors import SkippableItemError
 
+JSON_OBJECT = (dict, Mapping)
+"""For isinstance: decoded JSON objects are dicts, checked first (a `Mapping` ABC check is slow)."""
+
 
 class MalformedValueError(SkippableItemError):
     """A field value of the wrong shape; the item key is filled in by the caller."""
@@ -59,7 +62,7 @@ def option_text(value: object) -> str | None:
         return f"{value:g}"
     if isinstance(value, int):  # exact: `:g` would need a float, and a huge int has none
         return str(value)
-    if isinstance(value, Mapping):
+    if isinstance(value, JSON_OBJECT):
         for name in ("value", "name", "key"):
             text = value.get(name)
             if isinstance(text, str) and text.strip():
@@ -86,21 +89,23 @@ def number(value: object, what: str) -> float | None:
     """A numeric field; missing stays None (missing is not zero)."""
     if value is None or value == "":
         return None
-    if isinstance(value, Mapping):  # a select list of numbers: {"value": "8"}
+    if type(value) is float and math.isfinite(value):  # the usual case: as it is
+        return value
+    if isinstance(value, JSON_OBJECT):  # a select list of numbers: {"value": "8"}
         return number(value.get("value"), what)
     if isinstance(value, bool):
         raise MalformedValueError(f"{what} is not a number: {value!r}")
     if not isinstance(value, int | float | str):
         raise MalformedValueError(f"{what} is not a number: {type(value).__name__}")
-    shown = _shown_number(value)
     try:
         parsed = float(value)
     except ValueError:
-        raise MalformedValueError(f"{what} is not a number: {shown}") from None
+        raise MalformedValueError(f"{what} is not a number: {_shown_number(value)}") from None
     except OverflowError:  # an int too large for a float
+        shown = _shown_number(value)
         raise MalformedValueError(f"{what} is too large for a number: {shown}") from None
     if not math.isfinite(parsed):  # NaN, or `1e400`, which JSON parsing turns into inf
-        raise MalformedValueError(f"{what} is not a finite number: {shown}")
+        raise MalformedValueError(f"{what} is not a finite number: {_shown_number(value)}")
     return parsed
 
 
@@ -121,7 +126,7 @@ def person(value: object, what: str) -> str | None:
         return person(value[0], what) if value else None
     if isinstance(value, str):
         return value.strip() or None
-    if isinstance(value, Mapping):
+    if isinstance(value, JSON_OBJECT):
         for name in ("emailAddress", "displayName", "name"):
             text = value.get(name)
             if isinstance(text, str) and text.strip():
@@ -137,12 +142,12 @@ def issue_key_of(value: object, what: str) -> str | None:
         return None
     if isinstance(value, str):
         return value.strip() or None
-    if isinstance(value, Mapping):
+    if isinstance(value, JSON_OBJECT):
         key = value.get("key")
         if isinstance(key, str) and key:
             return key
         data = value.get("data")
-        return issue_key_of(data, what) if isinstance(data, Mapping) else None
+        return issue_key_of(data, what) if isinstance(data, JSON_OBJECT) else None
     raise MalformedValueError(f"{what} is not an issue link: {type(value).__name__}")
 
 
@@ -154,7 +159,9 @@ def names(value: object, what: str) -> tuple[str, ...]:
         raise MalformedValueError(f"{what} is not a list")
     found: list[str] = []
     for one in value:
-        name: Any = one.get("name") if isinstance(one, Mapping) else one
+        name: Any = (
+            one if type(one) is str else one.get("name") if isinstance(one, JSON_OBJECT) else one
+        )
         if not isinstance(name, str):
             raise MalformedValueError(f"{what} holds a {type(one).__name__}, not a name")
         if name and name not in found:
@@ -164,7 +171,7 @@ def names(value: object, what: str) -> tuple[str, ...]:
 
 def named(value: object, what: str) -> tuple[str, str | None]:
     """A required `{"name", "id"}` object (status, issue type) as (name, id)."""
-    if not isinstance(value, Mapping):
+    if not isinstance(value, JSON_OBJECT):
         raise MalformedValueError(f"{what} is missing")
     name, ident = value.get("name"), value.get("id")
     if not isinstance(name, str) or not name:
