@@ -22,6 +22,7 @@ from lpmsync.domain.report import ItemAge
 
 OLDEST_PER_STATE = 10
 _ENTERED_AT = attrgetter("entered_state_at")
+_UPDATED = attrgetter("updated")
 
 
 def entered(ctx: Context, item: WorkItem) -> tuple[datetime, str]:
@@ -125,9 +126,8 @@ def stale_findings(ctx: Context) -> list[Finding]:
     threshold = config.stale_after_days
     cutoff = ctx.now - timedelta(days=threshold)
     findings = []
-    for item in ctx.selected(config):
-        if item.updated >= cutoff:
-            continue
+    items = ctx.selected(config)
+    for item in compress(items, map(cutoff.__gt__, map(_UPDATED, items))):  # updated < cutoff
         days = int(days_between(ctx.now, item.updated))
         message = f"{describe(item)} has not been updated for {days} days (stale after {threshold})"
         evidence: dict[str, JsonValue] = {
