@@ -8,7 +8,7 @@ current state throughout it; only the others have their timeline rebuilt.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import groupby
@@ -65,21 +65,14 @@ class FlowTally:
         return result
 
 
-History = dict[str, dict[str, list[StateChange]]]  # source -> key -> changes
-
-
-def group_history(history: Sequence[StateChange]) -> History:
-    """Changes by source, then key (items come in runs of one source, so the pass looks each
-    up by its key alone). The store sends them grouped by item, so runs of one item are taken
+def group_history(history: Sequence[StateChange]) -> dict[ItemKey, list[StateChange]]:
+    """Changes by item. The store sends them grouped by item, so runs of one item are taken
     whole (C-level `groupby`); an item met again later (unsorted input) is extended."""
-    groups: History = {}
-    source, by_key = None, {}
-    for (run_source, key), run in groupby(history, key=_ITEM):
-        if run_source != source:
-            source, by_key = run_source, groups.setdefault(run_source, {})
-        found = by_key.get(key)
+    groups: dict[ItemKey, list[StateChange]] = {}
+    for key, run in groupby(history, key=_ITEM):
+        found = groups.get(key)
         if found is None:
-            by_key[key] = list(run)
+            groups[key] = list(run)
         else:
             found.extend(run)
     return groups
@@ -106,14 +99,15 @@ class FlowPass:
         self._starts_at = list(window.starts)
         self._start, self._now = window.start, window.now
 
-    def run(self, items: Sequence[WorkItem], groups: History) -> FlowTally:
+    def run(
+        self, items: Sequence[WorkItem], groups: Mapping[ItemKey, list[StateChange]]
+    ) -> FlowTally:
         start, left_out = self._start, self.tally.left_out
-        source, state_of, changes_of = None, StateOf({}), {}
+        source, state_of = None, StateOf({})
         for item in items:
+            changes = groups.get((item.source, item.key))
             if item.source != source:  # items come in runs of one source
                 source, state_of = item.source, self._mapper(item.source)
-                changes_of = groups.get(source, {})
-            changes = changes_of.get(item.key)
             since = item.entered_state_at
             if item.created < start and (since is None or since < start):
                 last = None if not changes else max(changes, key=_AT)  # the first of ties
