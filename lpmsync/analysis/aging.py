@@ -8,7 +8,10 @@ the item cannot have entered its state after it was last changed).
 from __future__ import annotations
 
 import heapq
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
+from itertools import compress, repeat
+from operator import attrgetter
 
 from lpmsync.analysis.context import Context, days_between, describe
 from lpmsync.domain.findings import Finding, JsonValue, RuleId
@@ -18,6 +21,8 @@ from lpmsync.domain.policies import RuleConfig
 from lpmsync.domain.report import ItemAge
 
 OLDEST_PER_STATE = 10
+_ENTERED_AT = attrgetter("entered_state_at")
+_UPDATED = attrgetter("updated")
 
 
 def entered(ctx: Context, item: WorkItem) -> tuple[datetime, str]:
@@ -45,29 +50,35 @@ def aging_findings(ctx: Context, flow: FlowMetrics | None = None) -> list[Findin
             stay = stay_limits.get((state, level))
             if max_age is None and (stay is None or stay.days is None):
                 continue
-            for item in ctx.cell(state, level):
-                finding = _check(ctx, config, item, max_age, stay)
-                if finding is not None:
-                    findings.append(finding)
+            for item, over_days in _over(ctx, ctx.cell(state, level), max_age, stay):
+                findings.append(_aging(ctx, config, item, max_age if over_days else None, stay))
     return findings
 
 
-def _check(
-    ctx: Context,
-    config: RuleConfig,
-    item: WorkItem,
-    max_age: int | None,
-    stay: StayLimit | None,
-) -> Finding | None:
-    since = item.entered_state_at or entered(ctx, item)[0]
+def _over(
+    ctx: Context, items: Sequence[WorkItem], max_age: int | None, stay: StayLimit | None
+) -> Iterator[tuple[WorkItem, bool]]:
+    """The items over the day limit or the stay percentile, each with whether it is over the
+    day limit. With a day limit alone the dates are compared at C level."""
+    dates = _dates(ctx, items)
     # Entered before the cutoff = in the state for more than max_age days.
-    over_days = max_age is not None and since < ctx.now - timedelta(days=max_age)
-    over_stays = (
-        stay is not None and stay.days is not None and days_between(ctx.now, since) > stay.days
-    )
-    if not over_days and not over_stays:
-        return None
-    return _aging(ctx, config, item, max_age if over_days else None, stay)
+    cutoff = None if max_age is None else ctx.now - timedelta(days=max_age)
+    if stay is None or stay.days is None:
+        if cutoff is not None:
+            yield from zip(compress(items, map(cutoff.__gt__, dates)), repeat(True))
+        return
+    for item, since in zip(items, dates, strict=True):
+        over_days = cutoff is not None and since < cutoff
+        if over_days or days_between(ctx.now, since) > stay.days:
+            yield item, over_days
+
+
+def _dates(ctx: Context, items: Sequence[WorkItem]) -> list[datetime]:
+    """`entered` of each item, in order; read at C level when every item carries the date."""
+    dates = list(map(_ENTERED_AT, items))
+    if None in dates:
+        dates = [entered(ctx, item)[0] for item in items]
+    return dates
 
 
 def _aging(
@@ -115,9 +126,8 @@ def stale_findings(ctx: Context) -> list[Finding]:
     threshold = config.stale_after_days
     cutoff = ctx.now - timedelta(days=threshold)
     findings = []
-    for item in ctx.selected(config):
-        if item.updated >= cutoff:
-            continue
+    items = ctx.selected(config)
+    for item in compress(items, map(cutoff.__gt__, map(_UPDATED, items))):  # updated < cutoff
         days = int(days_between(ctx.now, item.updated))
         message = f"{describe(item)} has not been updated for {days} days (stale after {threshold})"
         evidence: dict[str, JsonValue] = {
@@ -133,11 +143,19 @@ def oldest(ctx: Context, per_state: int = OLDEST_PER_STATE) -> dict[str, tuple[I
     """Each active state's longest-waiting items, oldest first (ties by source and key)."""
     result = {}
     for state in ctx.policy.active_states:
-        dated = ((entered(ctx, item), item) for item in ctx.in_states((state,)))
+        items = ctx.in_states((state,))
+        dates = _dates(ctx, items)
+        if 0 < per_state < len(items):
+            # Only items entered no later than the per_state-th earliest date can be first.
+            last = heapq.nsmallest(per_state, dates)[-1]
+            kept = list(map(last.__ge__, dates))
+            items, dates = list(compress(items, kept)), list(compress(dates, kept))
         first = heapq.nsmallest(
-            per_state, dated, key=lambda pair: (pair[0][0], pair[1].source, pair[1].key)
+            per_state,
+            zip(dates, items, strict=True),
+            key=lambda pair: (pair[0], pair[1].source, pair[1].key),
         )
-        result[state] = tuple(_age(ctx, item, since, source) for (since, source), item in first)
+        result[state] = tuple(_age(ctx, item, *entered(ctx, item)) for _, item in first)
     return result
 
 

@@ -41,6 +41,8 @@ def build_context(
         status=status,
         entered=_entered(history, unique),
         splits={},
+        cell_assignments={},
+        cell_epics={},
     )
 
 

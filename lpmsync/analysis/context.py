@@ -67,6 +67,8 @@ class Context:
     status: Mapping[str, ThemeStatus]
     entered: Mapping[ItemKey, datetime]  # from the history: when the item entered its status
     splits: dict[Cell, Split]  # filled on demand by `split`
+    cell_assignments: dict[Cell, list[ThemeAssignment]]  # filled on demand by `assignments_in`
+    cell_epics: dict[str, list[WorkItem | None]]  # filled on demand by `epics_in`
 
     def rule(self, rule_id: str) -> RuleConfig | None:
         """The rule's configuration, or None when it is turned off."""
@@ -112,6 +114,31 @@ class Context:
     def view(self, item: WorkItem) -> ThemeView:
         return self.views[self.assignment(item).themes]
 
+    def assignments_in(self, state: str, level: Level) -> Sequence[ThemeAssignment]:
+        """The assignment of each of the cell's items, in the cell's order: looked up once per
+        run and shared by the checks (the assignments themselves are a few shared objects)."""
+        cell = (state, level)
+        found = self.cell_assignments.get(cell)
+        if found is None:
+            assignments = self.assignments
+            found = self.cell_assignments[cell] = [
+                assignments[(item.source, item.key)] for item in self.by_cell.get(cell, ())
+            ]
+        return found
+
+    def epics_in(self, state: str) -> Sequence[WorkItem | None]:
+        """The epic (`epic`) of each feature in the state, in the cell's order: the one walk over
+        parents that the hierarchy checks and the forecasts share."""
+        found = self.cell_epics.get(state)
+        if found is None:
+            by_key, epic_level = self.by_key, Level.EPIC
+            found = self.cell_epics[state] = []
+            for feature in self.cell(state, Level.FEATURE):
+                ref = feature.parent
+                parent = None if ref is None else by_key.get((ref.source, ref.key))
+                found.append(parent if parent is not None and parent.level is epic_level else None)
+        return found
+
     def split(self, state: str, level: Level) -> Split:
         """The cell's items by alignment, computed once per cell."""
         cell = (state, level)
@@ -124,9 +151,10 @@ class Context:
         aligned = 0
         unaligned: list[WorkItem] = []
         retired: list[WorkItem] = []
-        assignments, views = self.assignments, self.views
-        for item in self.by_cell.get(cell, ()):
-            alignment = views[assignments[(item.source, item.key)].themes].alignment
+        views = self.views
+        members = self.by_cell.get(cell, ())
+        for item, assignment in zip(members, self.assignments_in(*cell), strict=True):
+            alignment = views[assignment.themes].alignment
             if alignment is Alignment.ALIGNED:
                 aligned += 1
             elif alignment is Alignment.RETIRED:

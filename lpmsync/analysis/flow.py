@@ -135,19 +135,20 @@ def forecasts(ctx: Context, tally: FlowTally) -> tuple[Forecast, ...]:
 
 
 def _remaining(ctx: Context, epics: dict[tuple[str, str], WorkItem]) -> dict[tuple[str, str], int]:
+    """Per epic of `epics`, its features not done (the epics are the portfolio's own objects,
+    so they are told apart by identity without reading them)."""
     done = ctx.policy.done_state
-    remaining: dict[tuple[str, str], int] = {}
-    if not epics:
-        return remaining
+    keys = {id(epic): key for key, epic in epics.items()}
+    counts: dict[int, int] = {}
+    if not keys:
+        return {}
     for state in ctx.policy.states:
         if state.name == done:
             continue
-        for feature in ctx.cell(state.name, Level.FEATURE):
-            parent = feature.parent
-            if parent is not None and (parent.source, parent.key) in epics:
-                key = (parent.source, parent.key)
-                remaining[key] = remaining.get(key, 0) + 1
-    return remaining
+        for epic in ctx.epics_in(state.name):
+            if epic is not None and id(epic) in keys:
+                counts[id(epic)] = counts.get(id(epic), 0) + 1
+    return {keys[identity]: count for identity, count in counts.items()}
 
 
 def _forecast(

@@ -4,10 +4,11 @@ source than its features."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+
 from lpmsync.analysis.context import Context, describe, ref_name
-from lpmsync.analysis.themes import NO_MATCH
 from lpmsync.domain.findings import Finding, JsonValue, RuleId
-from lpmsync.domain.model import Level
+from lpmsync.domain.model import Level, WorkItem
 
 
 def hierarchy_findings(ctx: Context) -> list[Finding]:
@@ -16,12 +17,10 @@ def hierarchy_findings(ctx: Context) -> list[Finding]:
 
 def _orphans(ctx: Context) -> list[Finding]:
     config = ctx.rule(RuleId.ORPHAN_FEATURE)
-    if config is None:
+    if config is None or Level.FEATURE not in config.levels:
         return []
     findings = []
-    for feature in ctx.selected(config, only=Level.FEATURE):
-        if ctx.epic(feature) is not None:
-            continue
+    for feature in _without_epic(ctx, ctx.active_states(config)):
         parent = feature.parent
         found = ctx.find(parent)
         if parent is None:
@@ -43,18 +42,31 @@ def _orphans(ctx: Context) -> list[Finding]:
     return findings
 
 
+def _without_epic(ctx: Context, states: Iterable[str]) -> Iterator[WorkItem]:
+    for state in states:
+        for feature, epic in zip(ctx.cell(state, Level.FEATURE), ctx.epics_in(state), strict=True):
+            if epic is None:
+                yield feature
+
+
+def _with_own_themes(ctx: Context, states: Iterable[str]) -> Iterator[tuple[WorkItem, WorkItem]]:
+    """Features with themes of their own (not inherited) and an epic, with that epic."""
+    for state in states:
+        features = ctx.cell(state, Level.FEATURE)
+        owns = ctx.assignments_in(state, Level.FEATURE)
+        for feature, own, epic in zip(features, owns, ctx.epics_in(state), strict=True):
+            if own.inherited_from is None and own.themes and epic is not None:
+                yield feature, epic
+
+
 def _mismatches(ctx: Context) -> list[Finding]:
     config = ctx.rule(RuleId.THEME_MISMATCH)
-    if config is None:
+    if config is None or Level.FEATURE not in config.levels:
         return []
     findings = []
-    for feature in ctx.selected(config, only=Level.FEATURE):
-        own = ctx.assignment(feature)
-        if own.inherited_from is not None or not own.themes:
-            continue  # no theme of its own: nothing to differ from its epic's
-        epic = ctx.epic(feature)
-        theirs = ctx.assignment(epic) if epic is not None else NO_MATCH
-        if epic is None or not theirs.themes or set(own.themes) & set(theirs.themes):
+    for feature, epic in _with_own_themes(ctx, ctx.active_states(config)):
+        own, theirs = ctx.assignment(feature), ctx.assignment(epic)
+        if not theirs.themes or set(own.themes) & set(theirs.themes):
             continue
         epic_name = ref_name(epic.ref, feature.source)
         message = (
@@ -78,8 +90,8 @@ def _premature(ctx: Context) -> list[Finding]:
     if approved is None:
         return []
     findings = []
-    for feature in ctx.cell(config.start_state, Level.FEATURE):
-        epic = ctx.epic(feature)
+    features = ctx.cell(config.start_state, Level.FEATURE)
+    for feature, epic in zip(features, ctx.epics_in(config.start_state), strict=True):
         epic_at = ctx.state_index.get(epic.state) if epic is not None else None
         if epic is None or epic_at is None or epic_at > approved:
             continue

@@ -222,47 +222,43 @@ def assign_themes(
 ) -> dict[ItemKey, ThemeAssignment]:
     """Map every item; features without a match of their own inherit their epic's themes.
 
-    Parents are looked up by source and key (an epic may live in another source). What a
-    feature inherits is worked out once per epic and shared by all its features.
+    Parents are looked up by source and key (an epic may live in another source). One pass:
+    what a feature inherits is worked out once per epic (from the epic's own themes: epics
+    inherit nothing) and per "in the epic's source or not", which the reason's wording
+    depends on.
     """
     mapper = ThemeMapper(themes)
     assignments: dict[ItemKey, ThemeAssignment] = {}
-    unmatched: list[tuple[ItemKey, WorkItem, ItemRef]] = []
+    inherit: dict[_Inheriting, ThemeAssignment] = {}  # NO_MATCH: nothing to inherit
     for key, item in by_key.items():
-        assignment = assignments[key] = mapper.own(item)
+        assignment = mapper.own(item)
         parent = item.parent
         if assignment is NO_MATCH and parent is not None and item.level is Level.FEATURE:
-            unmatched.append((key, item, parent))
-    # Per epic: what its features inherit (NO_MATCH: nothing), for same-source and other
-    # features (the reason names the epic's source only when it differs).
-    same: dict[ItemKey, ThemeAssignment] = {}
-    other: dict[ItemKey, ThemeAssignment] = {}
-    for key, feature, ref in unmatched:
-        parent_key = (ref.source, ref.key)
-        memo = same if ref.source == feature.source else other
-        inherit = memo.get(parent_key)
-        if inherit is None:
-            inherit = memo[parent_key] = _inheritance(assignments, by_key, parent_key, feature)
-        if inherit is not NO_MATCH:
-            assignments[key] = inherit
+            wanted = (parent.source, parent.key, parent.source == item.source)
+            inherited = inherit.get(wanted)
+            if inherited is None:
+                inherited = inherit[wanted] = _inheritance(mapper, by_key, wanted)
+            assignment = inherited
+        assignments[key] = assignment
     return assignments
 
 
+_Inheriting = tuple[str, str, bool]  # the epic's source and key; the feature in that source?
+
+
 def _inheritance(
-    assignments: Mapping[ItemKey, ThemeAssignment],
-    by_key: Mapping[ItemKey, WorkItem],
-    parent_key: ItemKey,
-    feature: WorkItem,
+    mapper: ThemeMapper, by_key: Mapping[ItemKey, WorkItem], wanted: _Inheriting
 ) -> ThemeAssignment:
-    epic = by_key.get(parent_key)
+    source, key, same_source = wanted
+    epic = by_key.get((source, key))
     if epic is None or epic.level is not Level.EPIC:
         return NO_MATCH
-    theirs = assignments[parent_key]
-    return _inherited(theirs, epic.ref, feature.source) if theirs.themes else NO_MATCH
+    theirs = mapper.own(epic)
+    return _inherited(theirs, epic.ref, same_source) if theirs.themes else NO_MATCH
 
 
-def _inherited(epic: ThemeAssignment, epic_ref: ItemRef, source: str) -> ThemeAssignment:
-    name = epic_ref.key if epic_ref.source == source else str(epic_ref)
+def _inherited(epic: ThemeAssignment, epic_ref: ItemRef, same_source: bool) -> ThemeAssignment:
+    name = epic_ref.key if same_source else str(epic_ref)
     reason = f"inherited from {name}"
     return ThemeAssignment(
         themes=epic.themes,

@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import pytest
 
+from lpmsync.analysis.aging import oldest
+from lpmsync.analysis.build import build_context
 from lpmsync.domain.findings import RuleId
 from lpmsync.domain.model import Level, StateChange
 from tests.unit.test_analysis_support import (
@@ -151,3 +153,45 @@ def test_oldest_items_per_active_state_oldest_first() -> None:
         Level.EPIC,
     )
     assert oldest["Reviewing"] == ()
+
+
+def test_oldest_breaks_ties_at_the_cut_off_date_on_source_and_key() -> None:
+    # Twelve items, five entered on the same day: the ones that make the first ten are chosen by
+    # source and key among the tied, however the input is ordered.
+    tied = [
+        item(f"T-{n}", days_in_state=50, source=source)
+        for n, source in zip((5, 1, 4, 2, 3), ("b", "b", "a", "a", "b"), strict=True)
+    ]
+    older = [item(f"O-{n}", days_in_state=60 + n) for n in range(7)]
+    for items in (tied + older, older[::-1] + tied[::-1]):
+        oldest = run(items, policy(only=[])).oldest["Implementing"]
+        assert [f"{age.source}:{age.key}" for age in oldest] == [
+            *(f"jira:O-{n}" for n in reversed(range(7))),
+            "a:T-2",
+            "a:T-4",
+            "b:T-1",
+        ]
+
+
+def test_oldest_and_aging_read_the_fallback_dates_when_some_items_lack_entered_state_at() -> None:
+    items = [
+        item("PORT-1", days_in_state=None, updated_days_ago=40),
+        item("PORT-2", days_in_state=12),
+        item("PORT-3", days_in_state=3),
+        item("PORT-4", days_in_state=None, updated_days_ago=2),
+    ]
+    analysis = run(items, policy(only=[RuleId.AGING], kanban=AGING_KANBAN))
+    assert keys_of(analysis, RuleId.AGING) == ["PORT-1", "PORT-2"]
+    assert [age.key for age in analysis.oldest["Implementing"]] == [
+        "PORT-1",
+        "PORT-2",
+        "PORT-3",
+        "PORT-4",
+    ]
+    assert analysis.oldest["Implementing"][0].since_source == "updated"
+
+
+def test_oldest_with_no_room_lists_nothing() -> None:
+    ctx = build_context([item("PORT-1"), item("PORT-2")], policy(only=[]), NOW, ())
+    assert oldest(ctx, per_state=0)["Implementing"] == ()
+    assert [age.key for age in oldest(ctx, per_state=1)["Implementing"]] == ["PORT-1"]

@@ -206,3 +206,18 @@ def test_assignments_behave_as_a_mapping_keyed_by_item_ref() -> None:
     assert assignments.get("PORT-1") is None  # type: ignore[call-overload]
     assert "PORT-1" not in assignments  # type: ignore[comparison-overlap]
     assert dict(assignments) == {ItemRef("jira", "PORT-1"): assignments[ItemRef("jira", "PORT-1")]}
+
+
+def test_inheritance_is_the_same_whether_the_epic_comes_before_or_after_its_features() -> None:
+    # The epic matches by title and parent rule only: inheritance reads the epic's own mapping.
+    epic = item("PORT-1", title="Onboarding flow", parent="PORT-12")
+    same_source = feature("F-1", parent="PORT-1")
+    other_source = feature("9", source="ado", parent=ItemRef("jira", "PORT-1"))
+    middle = feature("F-2", parent="F-1")  # a feature's feature inherits nothing
+    forward = run([same_source, other_source, middle, epic], policy(THEMES)).assignments
+    backward = run([epic, middle, other_source, same_source], policy(THEMES)).assignments
+    assert dict(forward) == dict(backward)
+    assert forward[same_source.ref].reason == "inherited from PORT-1"
+    assert forward[other_source.ref].reason == "inherited from jira:PORT-1"
+    assert forward[same_source.ref].themes == forward[epic.ref].themes == ("cx",)
+    assert forward[middle.ref].themes == ()

@@ -12,10 +12,11 @@ from typing import Any
 
 import pytest
 
+from lpmsync.analysis import analyse
 from lpmsync.analysis.flow_forecast import nearest_rank
 from lpmsync.domain.flow import FlowTime
 from lpmsync.domain.model import Level
-from tests.unit.flow_fixtures import NOW, ago, day, flow_policy, measure, story
+from tests.unit.flow_fixtures import NOW, STATUSES, ago, day, flow_policy, measure, story
 
 SECOND = 1 / 86_400
 
@@ -287,3 +288,33 @@ def test_forecast_dates_are_days_in_the_portfolio_time_zone() -> None:
     late = NOW.replace(hour=23)
     flow = measure(stories, flow_policy(timezone="Pacific/Auckland"), now=late)
     assert flow.forecasts[0].p85 == (late + timedelta(weeks=1)).date() + timedelta(days=1)
+
+
+def _in_source(story_: Any, source: str) -> Any:
+    item, changes = story_
+    return replace(item, source=source), [replace(change, source=source) for change in changes]
+
+
+def test_items_with_the_same_key_in_two_sources_keep_their_own_history() -> None:
+    done_in_jira = story("7", [(30, "Analyzing"), (5, "Done")])
+    open_in_ado = _in_source(story("7", [(30, "Analyzing")]), "ado")
+    other = story("8", [(20, "Analyzing"), (3, "Done")])
+    policy = flow_policy()
+    policy = replace(
+        policy, flow=replace(policy.flow, statuses={"jira": STATUSES, "ado": STATUSES})
+    )
+    items = [done_in_jira[0], open_in_ado[0], other[0]]
+    # Unsorted history: runs of one item interrupted by another source's.
+    interleaved = [
+        *done_in_jira[1][:1],
+        *open_in_ado[1],
+        *other[1],
+        *done_in_jira[1][1:],
+    ]
+    flow = analyse(items, policy, NOW, interleaved).flow
+    grouped = analyse(items, policy, NOW, [*done_in_jira[1], *open_in_ado[1], *other[1]]).flow
+    assert flow == grouped
+    assert flow is not None
+    assert [(f.source, f.key) for f in flow.finished] == [("jira", "7"), ("jira", "8")]
+    assert sum(flow.velocity[Level.FEATURE]) == 2
+    assert flow.load[Level.FEATURE][-1] == 1  # ado 7 is still in Analyzing
