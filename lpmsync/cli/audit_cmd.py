@@ -17,7 +17,7 @@ import typer
 from rich.table import Table
 
 from lpmsync.bootstrap import open_configured_store
-from lpmsync.cli.common import ConfigOption, console, load
+from lpmsync.cli.common import ConfigOption, console, load, show
 from lpmsync.cli.silence_args import parse_until
 from lpmsync.domain.audit import AuditAction, AuditEntry
 from lpmsync.domain.findings import JsonValue
@@ -75,7 +75,7 @@ def audit(
     elif not entries:
         console.print("no actions recorded" + (f" since {since}" if since else ""))
     else:
-        console.print(_table(entries, zone))
+        show(_table(entries, zone))
 
 
 def _start(since: str | None, zone: ZoneInfo) -> datetime | None:

@@ -25,7 +25,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from lpmsync.bootstrap import build_connectors, build_slack_sender, open_configured_store
-from lpmsync.cli.common import console, load, print_send
+from lpmsync.cli.common import console, load, print_send, show
 from lpmsync.cli.demo_slack import act_in_slack
 from lpmsync.cli.slack_view import render_message
 from lpmsync.cli.sync_cmd import summary_table
@@ -138,13 +138,13 @@ def _run(settings: Settings, store: SqlStore, clock: Clock, out: Path) -> Clock:
     connectors = build_connectors(settings)
     try:
         console.rule("[bold]1. sync[/]: the trackers into the store")
-        console.print(summary_table(sync_sources(store, connectors, clock)))
+        show(summary_table(sync_sources(store, connectors, clock)))
     finally:
         for connector in connectors:
             connector.close()
     console.rule("[bold]2. check[/]: findings → alerts → outbox → Slack (a new store: a baseline)")
     report = build_report(settings, store.items, clock)
-    console.print(_findings_table(Counter(f.rule for f in report.analysis.findings)))
+    show(_findings_table(Counter(f.rule for f in report.analysis.findings)))
     _check(settings, store, clock)
     slack = settings.notify.slack
     assert slack is not None, "the demo config must configure notify.slack"
@@ -163,7 +163,8 @@ def _run(settings: Settings, store: SqlStore, clock: Clock, out: Path) -> Clock:
 def _check(settings: Settings, store: SqlStore, clock: Clock) -> None:
     findings = build_report(settings, store.items, clock).analysis.findings
     outcome = notify_findings(store, findings, routing_policy(settings), clock())
-    console.print(f"alerts: {outcome.firing} firing; {outcome.enqueued} messages queued")
+    queued = f"{outcome.enqueued} message{'' if outcome.enqueued == 1 else 's'} queued"
+    console.print(f"alerts: {outcome.firing} firing; {queued}")
     print_send(drain_outbox(store, build_slack_sender(settings), clock, sleep=time.sleep))
 
 

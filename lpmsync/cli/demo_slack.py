@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from rich.table import Table
 
-from lpmsync.cli.common import console
+from lpmsync.cli.common import console, show
 from lpmsync.cli.slack_view import render_message
 from lpmsync.notify.render_actions import ITEM_ACTION
 from lpmsync.sandbox.slack import SlackWorkspace
@@ -45,7 +45,7 @@ def act_in_slack(
             _click(workspace, people, message, f"{choice}:{_first_item(message)}")
     finally:
         hang_up(handler, workspace)
-    console.print(_audit_table(store))
+    show(_audit_table(store))
 
 
 def hang_up(handler: AckingSocketModeHandler, workspace: SlackWorkspace) -> None:
