@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 import typer
 from rich.console import Group
 from rich.table import Table
+from rich.text import Text
 
 from lpmsync.bootstrap import open_configured_store
 from lpmsync.cli.common import ConfigOption, console, load, show
@@ -115,8 +116,11 @@ def _runs(report: StatusReport) -> Table:
     return table
 
 
-def _outbox(report: StatusReport) -> Table:
-    table = Table(title=f"slack outbox: {report.outbox_depth} waiting", title_justify="left")
+def _outbox(report: StatusReport) -> Table | Text:
+    title = f"slack outbox: {report.outbox_depth} waiting"
+    if not report.slack_failures:  # one line: a header over no rows reads like a broken table
+        return Text(f"{title}; no message has failed for good")
+    table = Table(title=title, title_justify="left")
     for column in ("failed", "channel", "error", "message"):
         table.add_column(column)
     for failure in report.slack_failures:
@@ -124,7 +128,6 @@ def _outbox(report: StatusReport) -> Table:
         table.add_row(
             when, failure.channel, failure.error_code or failure.error or "", failure.text
         )
-    table.caption = "" if report.slack_failures else "no permanent failures"
     return table
 
 
