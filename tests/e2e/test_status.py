@@ -110,7 +110,10 @@ def test_status_exits_0_when_every_source_is_fresh_and_needs_no_secrets(tmp_path
     store.close()
     result = run_cli("status", "-c", str(config))  # no ADO_PAT in the environment
     assert result.returncode == 0, result.stderr
-    assert "nothing has run yet" not in result.stdout and "no message has failed for good" in result.stdout
+    assert (
+        "nothing has run yet" not in result.stdout
+        and "no message has failed for good" in result.stdout
+    )
 
 
 def test_status_of_a_fresh_store(tmp_path: Path) -> None:
