@@ -38,37 +38,33 @@ def status_changes(
             # Most entries change other fields: the time is parsed at the first status change.
             if not (isinstance(change, dict) and _is_status(change)):
                 continue
+            to_status = change.get("toString")
+            if not isinstance(to_status, str) or not to_status:
+                continue
             if at is None:
                 try:
                     at = parse_datetime(history.get("created"), "changelog created")
                 except MalformedValueError:
                     break
-            transition = _transition(key, at, change, source)
-            if transition is not None:
-                found.append(transition)
+            from_status, target = change.get("fromString"), change.get("to")
+            found.append(
+                (
+                    StateChange(
+                        source,
+                        key,
+                        at,
+                        from_status if isinstance(from_status, str) else None,
+                        to_status,
+                    ),
+                    target if isinstance(target, str) else None,
+                )
+            )
     found.sort(key=_when)
     return found
 
 
 def _when(pair: tuple[StateChange, str | None]) -> datetime:
     return pair[0].at
-
-
-def _transition(
-    key: str, at: datetime, change: Mapping[str, Any], source: str
-) -> tuple[StateChange, str | None] | None:
-    to_status, from_status, target = (
-        change.get("toString"),
-        change.get("fromString"),
-        change.get("to"),
-    )
-    if not isinstance(to_status, str) or not to_status:
-        return None
-    from_name = from_status if isinstance(from_status, str) else None
-    return (
-        StateChange(source, key, at, from_name, to_status),
-        target if isinstance(target, str) else None,
-    )
 
 
 def _is_status(change: Mapping[str, Any]) -> bool:

@@ -179,9 +179,9 @@ def _map(
         entered_state_at=entered_state_at(history, status, status_id) or created,
         parent=_parent(fields, config),
         theme_values=_theme(fields, config.fields),
-        labels=names(fields.get("labels"), "labels"),
-        components=names(fields.get("components"), "components"),
-        value_stream=_value_stream(fields, config),
+        labels=(labels := names(fields.get("labels"), "labels")),
+        components=(components := names(fields.get("components"), "components")),
+        value_stream=_value_stream(fields, config, labels, components),
         owner=person(fields.get(config.fields.owner), f"owner field {config.fields.owner}"),
         estimate=_number_field(fields, config.fields.estimate, "estimate"),
         wsjf=_wsjf(fields, config.fields),
@@ -228,13 +228,17 @@ def _theme(fields: Mapping[str, Any], ids: FieldIds) -> tuple[str, ...]:
     return texts(fields.get(ids.theme), f"theme field {ids.theme}")
 
 
-def _value_stream(fields: Mapping[str, Any], config: MappingConfig) -> str | None:
+def _value_stream(
+    fields: Mapping[str, Any],
+    config: MappingConfig,
+    labels: tuple[str, ...],
+    components: tuple[str, ...],
+) -> str | None:
+    """From the item's components or labels (as read already) or the configured field."""
     if config.value_stream_source == "component":
-        components = names(fields.get("components"), "components")
         return components[0] if components else None
     if config.value_stream_source == "label_prefix":
         prefix = config.value_stream_prefix
-        labels = names(fields.get("labels"), "labels")
         return next((label[len(prefix) :] for label in labels if label.startswith(prefix)), None)
     field_id = config.fields.value_stream
     values = texts(fields.get(field_id), f"value stream field {field_id}") if field_id else ()

@@ -34,6 +34,8 @@ def parse_datetime(value: object, what: str) -> datetime:
         parsed = datetime.fromisoformat(value)
     except ValueError as exc:
         raise MalformedValueError(f"{what} is not a date-time: {value[:40]!r}") from exc
+    if parsed.tzinfo is UTC:  # Jira Cloud's `+0000`: already the store's form, no conversion
+        return parsed
     if parsed.tzinfo is None:  # Jira always sends an offset; a bare time is read as UTC
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
