@@ -21,7 +21,6 @@ from lpmsync.sandbox.slack_interact import Interactions
 from lpmsync.sandbox.slack_records import SlackMessage
 from lpmsync.services.clock import Clock
 from lpmsync.settings import Settings
-from lpmsync.slackapp.app import AckingSocketModeHandler
 from lpmsync.slackapp.listen import build_slack_app, socket_handler
 from lpmsync.store import SqlStore
 
@@ -44,23 +43,8 @@ def act_in_slack(
         for message, choice in zip(alerts, ("ack", "1w"), strict=False):
             _click(workspace, people, message, f"{choice}:{_first_item(message)}")
     finally:
-        hang_up(handler, workspace)
+        handler.close()  # prompt: no receive timeout to wait out
     show(_audit_table(store))
-
-
-def hang_up(handler: AckingSocketModeHandler, workspace: SlackWorkspace) -> None:
-    """Close the app's Socket Mode connection without waiting out the client's timeouts.
-
-    `handler.close()` alone waits up to 3 s for the receive loop (it holds the socket while it
-    waits for a frame) and up to 1 s for the message loop (it waits on its queue). So Slack's
-    side hangs up first: its close frame ends the first wait at once. The client is then marked
-    closed and handed an empty message (which it skips), and that ends the second."""
-    client = handler.client
-    client.auto_reconnect_enabled = False  # its monitor would reopen a connection it finds closed
-    workspace.interactive.socket.stop()
-    client.closed = True
-    client.message_queue.put(None)
-    handler.close()  # type: ignore[no-untyped-call]
 
 
 def _click(

@@ -66,4 +66,4 @@ def _until_stopped(handler: AckingSocketModeHandler) -> None:
     handler.connect()  # type: ignore[no-untyped-call]
     log.info("Slack app connected over Socket Mode")
     stop.wait()
-    handler.close()  # type: ignore[no-untyped-call]
+    handler.close()

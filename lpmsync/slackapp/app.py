@@ -4,6 +4,8 @@ whatever it cannot use (logged, redacted) so Slack does not retry it forever."""
 from __future__ import annotations
 
 import logging
+import socket
+from contextlib import suppress
 from time import time
 from typing import Any
 
@@ -67,3 +69,23 @@ class AckingSocketModeHandler(SocketModeHandler):
             log_unusable(req.type, req.payload)
             response = BoltResponse(status=200, body="")
         send_response(client, req, response, start)
+
+    def close(self) -> None:
+        """Close the connection without waiting out the client's timeouts (a stop is prompt).
+
+        The client's own close waits up to 3 s for its receive loop, which holds the socket
+        while it waits for a frame, and up to 1 s for its message loop, which waits on its
+        queue. Shutting the socket down ends the first wait at once (the loop reads end of
+        stream, and the client is already marked closed so it neither logs nor reconnects);
+        an empty message, which the loop skips, ends the second."""
+        client = self.client
+        client.closed = True
+        client.auto_reconnect_enabled = False  # its monitor would reopen a closed connection
+        session = getattr(client, "current_session", None)
+        if session is not None:
+            client.current_session_state.terminated = True
+            if session.sock is not None:
+                with suppress(OSError):  # already gone: nothing to wake
+                    session.sock.shutdown(socket.SHUT_RDWR)
+        client.message_queue.put(None)
+        client.close()

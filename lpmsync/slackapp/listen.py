@@ -159,7 +159,7 @@ class SlackListener:
     def stop(self) -> None:
         self._stopping.set()
         if self._socket is not None:
-            self._socket.close()  # type: ignore[no-untyped-call]
+            self._socket.close()
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from lpmsync.cli.demo_slack import hang_up
 from lpmsync.notify.slack import SlackSender, slack_client
 from lpmsync.sandbox.http import SandboxServer
 from lpmsync.sandbox.slack import SANDBOX_TOKEN, SlackWorkspace, slack_base_url
@@ -110,5 +109,5 @@ def running_app(tmp_path: Path, store_url: str, allowed: str = PM) -> Iterator[H
             harness.check()
             yield harness
         finally:
-            hang_up(handler, workspace)  # as the demo does: no 3 s receive timeout to wait out
+            handler.close()
             store.close()
