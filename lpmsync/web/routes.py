@@ -18,10 +18,11 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from lpmsync.domain.model import ItemRef
-from lpmsync.web.auth import COOKIE, AccessToken, safe_next
+from lpmsync.web.auth import COOKIE, AccessToken, safe_next, too_many_wrong_tokens
 from lpmsync.web.headers import csp_with_style
 from lpmsync.web.pages import findings_page, item_page
 from lpmsync.web.portfolio import PortfolioReader
+from lpmsync.web.throttle import client_address
 from lpmsync.web.views import BoardFilters, build_board
 
 T = TypeVar("T")
@@ -79,7 +80,11 @@ def _login_routes(ctx: PageContext) -> list[BaseRoute]:
         form = parse_qs((await request.body()).decode("utf-8", "replace"))
         offered = (form.get("token") or [""])[0].strip()
         next_path = safe_next((form.get("next") or ["/"])[0])
-        if not offered or not ctx.token.matches(offered):
+        wait = ctx.token.try_token(offered, client_address(request.scope))
+        if wait:  # guessing: the form is not even checked until the address may try again
+            error = too_many_wrong_tokens(wait)
+            return _login_page(ctx, next_path, error=error, status=429, retry_after=wait)
+        if wait is not None:
             return _login_page(ctx, next_path, error="That token is not right.", status=401)
         response = RedirectResponse(next_path, status_code=303)
         response.set_cookie(
@@ -154,6 +159,16 @@ def _digest(ctx: PageContext, version: str) -> Rendered:
     return 200, page, {"Content-Security-Policy": csp_with_style(style)}
 
 
-def _login_page(ctx: PageContext, next_path: str, *, error: str, status: int) -> Response:
+def _login_page(
+    ctx: PageContext,
+    next_path: str,
+    *,
+    error: str,
+    status: int,
+    retry_after: int = 0,
+) -> Response:
     body = ctx.render("login.html", "", next_path=next_path, error=error, signed_in=False)
-    return HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
+    headers = {"Cache-Control": "no-store"}
+    if retry_after:
+        headers["Retry-After"] = str(retry_after)
+    return HTMLResponse(body, status_code=status, headers=headers)

@@ -213,3 +213,41 @@ def test_settings_carry_the_web_section(tmp_path: Path) -> None:
     assert WebSettings(base_url="https://lpm.example/").base_url == "https://lpm.example"
     with pytest.raises(ValueError, match="http:// or https://"):
         WebSettings(base_url="lpm.example")
+
+
+def test_guessing_the_token_is_stopped_after_five_wrong_tries(
+    portfolio: SyncedPortfolio,
+    store: SqlStore,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setenv("LPMSYNC_TEST_BOARD_TOKEN", TOKEN)
+    client = client_for(portfolio, store, auth_token_env="LPMSYNC_TEST_BOARD_TOKEN")
+    signed_in = TestClient(client.app, follow_redirects=False)
+    assert signed_in.post("/login", data={"token": TOKEN}).status_code == 303
+    tries = [client.post("/login", data={"token": f"guess-{n}"}) for n in range(5)]
+    assert [t.status_code for t in tries] == [401, 401, 401, 401, 429]
+    locked = tries[-1]
+    assert 0 < int(locked.headers["retry-after"]) <= 60
+    assert "Too many wrong tokens from your address: try again in" in locked.text
+    assert "5 wrong access tokens from testclient within 60 s" in caplog.text
+    assert "guess-" not in caplog.text and TOKEN not in caplog.text
+    # While the address is locked out, not even the right token is checked, in either form.
+    assert client.post("/login", data={"token": TOKEN}).status_code == 429
+    bearer = client.get("/", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert bearer.status_code == 429 and "retry-after" in bearer.headers
+    # A session signed in earlier, and another address, are not affected.
+    assert signed_in.get("/findings").status_code == 200
+    elsewhere = TestClient(client.app, follow_redirects=False, client=("192.0.2.9", 40000))
+    assert elsewhere.get("/", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
+
+
+def test_wrong_bearer_tokens_count_but_a_missing_one_does_not(
+    portfolio: SyncedPortfolio, store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LPMSYNC_TEST_BOARD_TOKEN", TOKEN)
+    client = client_for(portfolio, store, auth_token_env="LPMSYNC_TEST_BOARD_TOKEN")
+    for _ in range(10):  # a browser without its cookie is sent to the login form, not counted
+        assert client.get("/", headers=HTML).status_code == 303
+    wrong = [client.get("/", headers={"Authorization": "Bearer nope"}) for _ in range(5)]
+    assert [w.status_code for w in wrong] == [401, 401, 401, 401, 429]
