@@ -112,7 +112,7 @@ def _cell_text(cell: Any, console: Console) -> str | None:
     elif isinstance(cell, str):
         # Markup, emoji codes and control characters change the text: the console converts them.
         simple = "[" not in cell and ":" not in cell and cell.isprintable()
-        plain = cell if simple else console.render_str(cell).plain
+        plain = cell if simple else console.render_str(cell, highlight=False).plain
     else:
         return None
     if plain is None or not plain.isprintable():  # line breaks, tabs, control characters
