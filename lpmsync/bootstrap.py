@@ -7,14 +7,12 @@ from collections.abc import Mapping
 from difflib import get_close_matches
 from typing import TYPE_CHECKING
 
-from lpmsync.connectors.base import Connector
-from lpmsync.connectors.registry import ConnectorContext, build_connector
-from lpmsync.connectors.retry import stoppable_sleep
 from lpmsync.errors import ConfigError
 from lpmsync.settings import Settings, read_secret
 from lpmsync.store import SqlStore, open_store
 
-if TYPE_CHECKING:  # slack_sdk is imported by the commands that send (start-up time)
+if TYPE_CHECKING:  # connectors and slack_sdk are imported by the commands that use them
+    from lpmsync.connectors.base import Connector
     from lpmsync.notify.slack import SlackSender
 
 
@@ -40,6 +38,9 @@ def build_connectors(
             )
             raise ConfigError(f"no source named {only!r}{hint}", key="--source")
         sources = [source for source in sources if source.name == only]
+    from lpmsync.connectors.registry import ConnectorContext, build_connector  # noqa: PLC0415
+    from lpmsync.connectors.retry import stoppable_sleep  # noqa: PLC0415 (start-up of status)
+
     sleep = stoppable_sleep(stop) if stop is not None else None
     context = ConnectorContext(data_dir=settings.store.data_dir, environ=environ, sleep=sleep)
     return [build_connector(source, context) for source in sources]

@@ -17,29 +17,17 @@ from apscheduler.triggers.cron import CronTrigger
 
 from lpmsync.readiness import Readiness
 from lpmsync.redact import redactor
+from lpmsync.services.cron_gaps import longest_gap
 from lpmsync.store import SqlStore
 from lpmsync.store.runs import ABANDONED, RunRecord
 
 STALE_INTERVALS = 3
-_GAP_HORIZON = timedelta(days=8)  # a week covers every weekday/weekend shape of a crontab
-_GAP_MAX_FIRES = 10_080  # a minute-by-minute schedule: one week of fires
 FAILURES_SHOWN = 10
 
 
 def sync_interval(cron: str, timezone: str, start: datetime) -> timedelta:
     """The longest gap between two consecutive fires of `cron` in the week after `start`."""
-    trigger = CronTrigger.from_crontab(cron, timezone=ZoneInfo(timezone))
-    previous: datetime | None = trigger.get_next_fire_time(None, start)
-    longest = timedelta(0)
-    for _ in range(_GAP_MAX_FIRES):
-        if previous is None or previous - start > _GAP_HORIZON:
-            break
-        following = trigger.get_next_fire_time(previous, previous + timedelta(microseconds=1))
-        if following is None:
-            break
-        longest = max(longest, following - previous)
-        previous = following
-    return longest
+    return longest_gap(cron, timezone, start)
 
 
 def previous_fire_time(cron: str, timezone: str, now: datetime) -> datetime | None:

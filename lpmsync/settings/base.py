@@ -6,7 +6,7 @@ import os
 import re
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, SecretStr
 
@@ -17,6 +17,12 @@ class StrictModel(BaseModel):
     """Every settings model refuses unknown keys, so a typo is an error, not a silent default."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def empty_list() -> list[Any]:
+    """`default_factory` of a list field. Not `list` itself: pydantic reads a factory's signature,
+    and reading a builtin's compiles the tokenizer's regex (about 10 ms of every start-up)."""
+    return []
 
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")

@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from pydantic import Field, field_validator
 
-from lpmsync.settings.base import StrictModel
+from lpmsync.settings.base import StrictModel, empty_list
 
 _ID = re.compile(r"^([UWS][A-Z0-9]{2,20}|\*)$")
 
@@ -30,7 +30,7 @@ class HttpListen(StrictModel):
 
 class InteractiveConfig(StrictModel):
     mode: ConnectionMode = ConnectionMode.SOCKET
-    allowed: list[str] = Field(default_factory=list)
+    allowed: list[str] = Field(default_factory=empty_list)
     http: HttpListen = Field(default_factory=HttpListen)
 
     @field_validator("allowed")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from lpmsync.settings.base import empty_list
 from lpmsync.settings.checks import route_problems, slack_id_problems
 from lpmsync.settings.flow import FlowConfig
 from lpmsync.settings.notify import NotifyConfig
@@ -26,8 +27,8 @@ class Settings(BaseSettings):
     )
 
     portfolio: PortfolioConfig
-    themes: list[ThemeConfig] = Field(default_factory=list)
-    sources: list[SourceConfig] = Field(default_factory=list)
+    themes: list[ThemeConfig] = Field(default_factory=empty_list)
+    sources: list[SourceConfig] = Field(default_factory=empty_list)
     rules: dict[str, RuleSettings] = Field(default_factory=dict)
     notify: NotifyConfig = Field(default_factory=NotifyConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)

@@ -8,7 +8,7 @@ from datetime import time, timedelta
 from pydantic import Field, field_validator
 
 from lpmsync.domain.findings import Severity
-from lpmsync.settings.base import ENV_NAME, Duration, StrictModel
+from lpmsync.settings.base import ENV_NAME, Duration, StrictModel, empty_list
 from lpmsync.settings.interactive import ConnectionMode, InteractiveConfig
 
 
@@ -56,7 +56,7 @@ class SlackConfig(StrictModel):
     base_url: str = "https://slack.com/api/"
     default_channel: str = Field(min_length=1)
     repeat_interval: Duration = timedelta(hours=24)
-    routes: list[Route] = Field(default_factory=list)
+    routes: list[Route] = Field(default_factory=empty_list)
     digest: DigestConfig = Field(default_factory=DigestConfig)
     max_attempts: int = Field(default=50, ge=1)  # per message, across sender runs
     max_items_per_message: int = Field(default=10, ge=1, le=40)

@@ -12,7 +12,7 @@ from pydantic import Field, field_validator, model_validator
 from lpmsync.domain.findings import RuleId, Severity
 from lpmsync.domain.model import UNMAPPED, Level
 from lpmsync.domain.policies import Weighting
-from lpmsync.settings.base import StrictModel
+from lpmsync.settings.base import StrictModel, empty_list
 
 LevelLimits = int | dict[Level, int]
 """A bare number limits epics (the portfolio Kanban holds epics); a mapping names levels."""
@@ -81,7 +81,7 @@ class PortfolioConfig(StrictModel):
     name: str = Field(min_length=1)
     timezone: str = "UTC"
     states: list[StateConfig] = Field(default_factory=lambda: list(DEFAULT_STATES), min_length=3)
-    value_streams: list[str] = Field(default_factory=list)
+    value_streams: list[str] = Field(default_factory=empty_list)
     allocation_level: Level = Level.EPIC
 
     @field_validator("timezone")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Callable
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, ExceptionContext, create_engine, event, inspect, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
@@ -13,30 +14,68 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from lpmsync.errors import ConfigError, StoreError
 from lpmsync.redact import redact
 from lpmsync.settings.runtime import POSTGRES_EXTRA, check_store_url
-from lpmsync.store.alerts import AlertRepository
-from lpmsync.store.audit import AuditRepository
-from lpmsync.store.items import ItemRepository
 from lpmsync.store.locks import locks_for
 from lpmsync.store.migrate_check import at_head
-from lpmsync.store.outbox import OutboxRepository
-from lpmsync.store.runs import RunRepository
-from lpmsync.store.silences import SilenceRepository
-from lpmsync.store.snapshots import SnapshotRepository
+
+if TYPE_CHECKING:  # each repository is imported when first used (start-up of light commands)
+    from lpmsync.store.alerts import AlertRepository
+    from lpmsync.store.audit import AuditRepository
+    from lpmsync.store.items import ItemRepository
+    from lpmsync.store.outbox import OutboxRepository
+    from lpmsync.store.runs import RunRepository
+    from lpmsync.store.silences import SilenceRepository
+    from lpmsync.store.snapshots import SnapshotRepository
 
 
 class SqlStore:
-    """The store, as one object holding one repository per concern."""
+    """The store, as one object holding one repository per concern. A repository (and its
+    module) is made on first use: `status` reads no items, `report` no runs or alerts."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.items = ItemRepository(engine)
-        self.runs = RunRepository(engine)
         self.locks = locks_for(engine)  # job locks for replicas; SQLite: one service per file
-        self.alerts = AlertRepository(engine)
-        self.outbox = OutboxRepository(engine)
-        self.silences = SilenceRepository(engine)
-        self.snapshots = SnapshotRepository(engine)
-        self.audit = AuditRepository(engine)
+
+    @cached_property
+    def items(self) -> ItemRepository:
+        from lpmsync.store.items import ItemRepository  # noqa: PLC0415 (start-up time)
+
+        return ItemRepository(self.engine)
+
+    @cached_property
+    def runs(self) -> RunRepository:
+        from lpmsync.store.runs import RunRepository  # noqa: PLC0415 (start-up time)
+
+        return RunRepository(self.engine)
+
+    @cached_property
+    def alerts(self) -> AlertRepository:
+        from lpmsync.store.alerts import AlertRepository  # noqa: PLC0415 (start-up time)
+
+        return AlertRepository(self.engine)
+
+    @cached_property
+    def outbox(self) -> OutboxRepository:
+        from lpmsync.store.outbox import OutboxRepository  # noqa: PLC0415 (start-up time)
+
+        return OutboxRepository(self.engine)
+
+    @cached_property
+    def silences(self) -> SilenceRepository:
+        from lpmsync.store.silences import SilenceRepository  # noqa: PLC0415 (start-up time)
+
+        return SilenceRepository(self.engine)
+
+    @cached_property
+    def snapshots(self) -> SnapshotRepository:
+        from lpmsync.store.snapshots import SnapshotRepository  # noqa: PLC0415 (start-up time)
+
+        return SnapshotRepository(self.engine)
+
+    @cached_property
+    def audit(self) -> AuditRepository:
+        from lpmsync.store.audit import AuditRepository  # noqa: PLC0415 (start-up time)
+
+        return AuditRepository(self.engine)
 
     @property
     def dialect(self) -> str:

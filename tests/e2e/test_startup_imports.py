@@ -73,6 +73,37 @@ def test_light_commands_leave_the_heavy_modules_alone(tmp_path: Path, command: s
     assert imported([command, "--config", str(config)], HEAVY, tmp_path) == []
 
 
+# The store's repositories load on first use: each light command imports the ones it reads,
+# and neither builds a connector.
+CONNECTORS = ("lpmsync.connectors.registry", "lpmsync.connectors.base", "lpmsync.connectors.retry")
+UNUSED = {
+    "status": (
+        *CONNECTORS,
+        "lpmsync.store.audit",
+        "lpmsync.store.silences",
+        "lpmsync.store.snapshots",
+    ),
+    "report": (
+        *CONNECTORS,
+        "lpmsync.store.runs",
+        "lpmsync.store.alerts",
+        "lpmsync.store.outbox",
+        "lpmsync.store.audit",
+        "lpmsync.store.silences",
+        "lpmsync.store.snapshots",
+    ),
+}
+
+
+@pytest.mark.parametrize("command", ["status", "report"])
+def test_light_commands_import_only_the_repositories_they_read_and_no_connector(
+    tmp_path: Path, command: str
+) -> None:
+    config = write_config(tmp_path)
+    imported([command, "--config", str(config)], (), tmp_path)
+    assert imported([command, "--config", str(config)], UNUSED[command], tmp_path) == []
+
+
 def test_the_probe_sees_heavy_imports(tmp_path: Path) -> None:
     """The same probe does see them when a command needs them (the test above can fail)."""
     found = imported(["sandbox", "--help"], ("lpmsync.sandbox", "matplotlib"), tmp_path)
