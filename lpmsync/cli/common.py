@@ -13,10 +13,8 @@ from urllib.parse import unquote, urlsplit
 import typer
 from rich.console import Console, Group, RenderableType
 from rich.markup import escape
-from rich.segment import Segment, Segments
 from rich.table import Table
 
-from lpmsync.cli.plain_tables import plain_text
 from lpmsync.errors import ConfigError, LpmsyncError
 from lpmsync.logs import register_secret_env_vars
 from lpmsync.redact import redact, register_basic_auth, register_secrets
@@ -56,11 +54,7 @@ def show(renderable: RenderableType) -> None:
     width = console.width
     console.width = PLAIN_WIDTH  # print() would cap its `width=` at the console's own
     try:
-        plain = plain_text(renderable, PLAIN_WIDTH, console)
-        if plain is not None:  # the same characters, drawn without Rich's layout engine
-            console.print(Segments([Segment(plain)]), highlight=False)
-        else:
-            console.print(renderable, highlight=False)
+        console.print(renderable, highlight=False)
     finally:
         console.width = width
 
