@@ -14,6 +14,7 @@ from lpmsync.analysis import analyse
 from lpmsync.analysis.build import build_context
 from lpmsync.analysis.digest import AlertCounts, build_digest
 from lpmsync.analysis.flow import measure_flow
+from lpmsync.domain.history import History
 from lpmsync.notify.charts import digest_charts
 from lpmsync.notify.render_digest import render_digest
 from lpmsync.sandbox.generator import generate
@@ -51,10 +52,14 @@ def demo_policy():  # type: ignore[no-untyped-def]
 
 
 def sample_items(n: int):  # type: ignore[no-untyped-def]
+    """The items and their history as the store hands them to the analysis: the history as
+    columns (`History`), in the store's order (by source, key and time)."""
     portfolio = generate(size=n, now=NOW)
     dataset = portfolio.jira_cloud
-    return portfolio.work_items(dataset, "jira-cloud", JIRA_STATUSES), portfolio.history(
-        dataset, "jira-cloud"
+    changes = portfolio.history(dataset, "jira-cloud")
+    changes.sort(key=lambda change: (change.source, change.key, change.at))
+    return portfolio.work_items(dataset, "jira-cloud", JIRA_STATUSES), History.from_changes(
+        changes
     )
 
 

@@ -1,0 +1,275 @@
+"""State history as columns: what the store reads and the flow metrics count over.
+
+One `StateChange` per transition means hundreds of thousands of objects (each with a datetime)
+for a large portfolio; every pass over them is memory traffic. `History` holds the same
+transitions as a few flat arrays instead: instants as integer microseconds since the Unix epoch,
+statuses as small integer codes into `statuses`, and each item's changes as one contiguous run
+(`bounds`), in time order. It is still a `Sequence[StateChange]` for the few readers that want
+objects (built on demand).
+
+Instants are exact to the microsecond and read back in UTC (or naive, when every instant given
+was naive): the store holds UTC only, so a round trip changes nothing.
+"""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from itertools import compress, repeat
+from operator import floordiv, ne, or_, sub
+from typing import overload
+
+from lpmsync.domain.model import StateChange
+
+ItemKey = tuple[str, str]
+MICROSECOND = timedelta(microseconds=1)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+NAIVE_EPOCH = datetime(1970, 1, 1)
+NO_STATUS = -1
+"""The `from_status` code of a change that names no previous status (the item's first)."""
+
+
+def to_micros(instants: Iterable[datetime], *, naive: bool = False) -> array[int]:
+    """Microseconds since the epoch of each instant (C-level maps: no object per instant kept)."""
+    epoch = NAIVE_EPOCH if naive else EPOCH
+    return array("q", map(floordiv, map(sub, instants, repeat(epoch)), repeat(MICROSECOND)))
+
+
+@dataclass(frozen=True, slots=True)
+class History(Sequence[StateChange]):
+    """Transitions grouped by item: item `g` is `keys[g]` of the source whose run in `sources`
+    holds `g` (`(source, first item)` pairs, ascending), and its changes are the indexes
+    `bounds[g]` to `bounds[g + 1]`, ordered by `at` (ties in the order they were given).
+    `from_status` is `NO_STATUS` where the change names no previous status."""
+
+    sources: tuple[tuple[str, int], ...] = ()
+    keys: tuple[str, ...] = ()
+    bounds: array[int] = field(default_factory=lambda: array("q", [0]))
+    at: array[int] = field(default_factory=lambda: array("q"))
+    from_status: array[int] = field(default_factory=lambda: array("l"))
+    to_status: array[int] = field(default_factory=lambda: array("l"))
+    statuses: tuple[str, ...] = ()
+    naive: bool = False
+
+    @classmethod
+    def from_changes(cls, changes: Iterable[StateChange]) -> History:
+        """Any changes in any order: grouped by item (sources and items in order of first
+        appearance), each item's changes stably sorted by time."""
+        by_source: dict[str, dict[str, list[StateChange]]] = {}
+        for change in changes:
+            by_key = by_source.setdefault(change.source, {})
+            found = by_key.get(change.key)
+            if found is None:
+                by_key[change.key] = [change]
+            else:
+                found.append(change)
+        ordered = [
+            change
+            for by_key in by_source.values()
+            for group in by_key.values()
+            for change in sorted(group, key=_at)
+        ]
+        times = [change.at for change in ordered]
+        naive = _all_naive(times)
+        return cls.from_columns(
+            [change.source for change in ordered],
+            [change.key for change in ordered],
+            to_micros(times, naive=naive),
+            [change.from_status for change in ordered],
+            [change.to_status for change in ordered],
+            naive=naive,
+        )
+
+    @classmethod
+    def from_columns(
+        cls,
+        sources: Sequence[str],
+        keys: Sequence[str],
+        at: Sequence[int],
+        from_status: Sequence[str | None],
+        to_status: Sequence[str],
+        *,
+        naive: bool = False,
+    ) -> History:
+        """Parallel columns, one entry per change, already grouped as the store reads them: each
+        item's changes contiguous and in time order, each source's items contiguous. An item or
+        source met again later is regrouped (`from_changes`), so the result is the same."""
+        if not keys:
+            return cls(naive=naive)
+        starts = _run_starts(sources, keys)
+        if starts is not None:
+            group_keys = tuple(map(keys.__getitem__, starts))
+            runs = _runs(list(map(sources.__getitem__, starts)))
+        if starts is None or _repeats(runs, group_keys):
+            return cls.from_changes(_changes(sources, keys, at, from_status, to_status, naive))
+        codes = _Codes()
+        to_codes = array("l", map(codes.__getitem__, to_status))
+        codes[None] = NO_STATUS
+        from_codes = array("l", map(codes.__getitem__, from_status))
+        del codes[None]
+        return cls(
+            sources=runs,
+            keys=group_keys,
+            bounds=array("q", [*starts, len(keys)]),
+            at=array("q", at),
+            from_status=from_codes,
+            to_status=to_codes,
+            statuses=tuple(codes),  # type: ignore[arg-type]  # None is gone
+            naive=naive,
+        )
+
+    def datetime_of(self, micros: int) -> datetime:
+        """An instant of this history as a datetime (UTC, or naive for a naive history)."""
+        return (NAIVE_EPOCH if self.naive else EPOCH) + micros * MICROSECOND
+
+    def index(self, source: str) -> dict[str, int]:
+        """Key -> item number, for one source's items (empty for a source without history)."""
+        for position, (name, first) in enumerate(self.sources):
+            if name == source:
+                end = self._source_end(position)
+                return dict(zip(self.keys[first:end], range(first, end), strict=True))
+        return {}
+
+    def changes_of(self, source: str, key: str) -> list[StateChange]:
+        """One item's changes, in time order."""
+        group = self.index(source).get(key)
+        if group is None:
+            return []
+        return [self[position] for position in range(self.bounds[group], self.bounds[group + 1])]
+
+    def source_of(self, group: int) -> str:
+        starts = [first for _, first in self.sources]
+        return self.sources[bisect_right(starts, group) - 1][0]
+
+    def _source_end(self, position: int) -> int:
+        return self.sources[position + 1][1] if position + 1 < len(self.sources) else len(self.keys)
+
+    def __len__(self) -> int:
+        return len(self.at)
+
+    @overload
+    def __getitem__(self, index: int) -> StateChange: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[StateChange]: ...
+
+    def __getitem__(self, index: int | slice) -> StateChange | list[StateChange]:
+        if isinstance(index, slice):
+            return [self[position] for position in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        group = bisect_right(self.bounds, index) - 1
+        return self._change(self.source_of(group), self.keys[group], index)
+
+    def __iter__(self) -> Iterator[StateChange]:
+        bounds, keys = self.bounds, self.keys
+        for position, (source, first) in enumerate(self.sources):
+            for group in range(first, self._source_end(position)):
+                for index in range(bounds[group], bounds[group + 1]):
+                    yield self._change(source, keys[group], index)
+
+    def _change(self, source: str, key: str, index: int) -> StateChange:
+        code = self.from_status[index]
+        return StateChange(
+            source,
+            key,
+            self.datetime_of(self.at[index]),
+            None if code == NO_STATUS else self.statuses[code],
+            self.statuses[self.to_status[index]],
+        )
+
+
+def as_history(history: Sequence[StateChange]) -> History:
+    """`history` as columns (itself when it already is)."""
+    return history if isinstance(history, History) else History.from_changes(history)
+
+
+def last_entries(history: History, wanted: Mapping[ItemKey, str]) -> dict[ItemKey, datetime]:
+    """Per item of `wanted` (item -> tracker status), when it last moved into that status, where
+    the history says (the first of changes tied on the latest instant)."""
+    found: dict[ItemKey, datetime] = {}
+    if not wanted:
+        return found
+    bounds, at, to_status = history.bounds, history.at, history.to_status
+    codes = {name: code for code, name in enumerate(history.statuses)}
+    indexes = {source: history.index(source) for source, _ in history.sources}
+    for (source, key), status in wanted.items():
+        index, code = indexes.get(source), codes.get(status)
+        group = None if index is None or code is None else index.get(key)
+        if group is None:
+            continue
+        latest = None
+        for position in range(bounds[group], bounds[group + 1]):
+            if to_status[position] == code and (latest is None or at[position] > at[latest]):
+                latest = position
+        if latest is not None:
+            found[(source, key)] = history.datetime_of(at[latest])
+    return found
+
+
+def _at(change: StateChange) -> datetime:
+    return change.at
+
+
+def _all_naive(times: Sequence[datetime]) -> bool:
+    naive = [time.tzinfo is None for time in times]
+    if any(naive) and not all(naive):
+        raise ValueError("a history mixes naive and timezone-aware instants")
+    return bool(naive) and naive[0]
+
+
+def _run_starts(sources: Sequence[str], keys: Sequence[str]) -> list[int] | None:
+    """Where each item's run of changes begins: a new key, or a new source. None when some
+    source's changes are not contiguous (each source's run is found by C-level searches)."""
+    source_starts = set()
+    for source in dict.fromkeys(sources):
+        first, count = sources.index(source), sources.count(source)
+        if sources[first : first + count].count(source) != count:
+            return None
+        source_starts.add(first)
+    new_key = compress(range(1, len(keys)), map(ne, keys[1:], keys))
+    if len(source_starts) == 1:
+        return [0, *new_key]
+    return sorted(source_starts.union(new_key))
+
+
+def _runs(group_sources: Sequence[str]) -> tuple[tuple[str, int], ...]:
+    """(source, first item) per source, in order."""
+    return tuple((source, group_sources.index(source)) for source in dict.fromkeys(group_sources))
+
+
+def _repeats(runs: Sequence[tuple[str, int]], group_keys: Sequence[str]) -> bool:
+    """Whether some item's changes are split over several runs."""
+    ends = [first for _, first in runs[1:]] + [len(group_keys)]
+    return any(
+        len(set(group_keys[first:end])) != end - first
+        for (_, first), end in zip(runs, ends, strict=True)
+    )
+
+
+class _Codes(dict[str | None, int]):
+    """Status name -> code, a new code for each name met first (C-level lookups otherwise)."""
+
+    def __missing__(self, name: str | None) -> int:
+        code = self[name] = len(self) - (None in self)  # None is NO_STATUS, not a name
+        return code
+
+
+def _changes(
+    sources: Sequence[str],
+    keys: Sequence[str],
+    at: Sequence[int],
+    from_status: Sequence[str | None],
+    to_status: Sequence[str],
+    naive: bool,
+) -> Iterator[StateChange]:
+    epoch = NAIVE_EPOCH if naive else EPOCH
+    for source, key, micros, before, after in zip(
+        sources, keys, at, from_status, to_status, strict=True
+    ):
+        yield StateChange(source, key, epoch + micros * MICROSECOND, before, after)
