@@ -58,9 +58,7 @@ def sample_items(n: int):  # type: ignore[no-untyped-def]
     dataset = portfolio.jira_cloud
     changes = portfolio.history(dataset, "jira-cloud")
     changes.sort(key=lambda change: (change.source, change.key, change.at))
-    return portfolio.work_items(dataset, "jira-cloud", JIRA_STATUSES), History.from_changes(
-        changes
-    )
+    return portfolio.work_items(dataset, "jira-cloud", JIRA_STATUSES), History.from_changes(changes)
 
 
 def analysis_cases(sizes: list[int], runs: int) -> list[Case]:

@@ -93,7 +93,7 @@ class FlowPass:
         for item in items:
             if item.source != source:  # items come in runs of one source
                 source = item.source
-                index, states = self._history.index(source), self._codes(source)
+                index, states = self._history.item_numbers(source), self._codes(source)
             group = index.get(item.key)
             first, end = (0, 0) if group is None else (bounds[group], bounds[group + 1])
             since = item.entered_state_at

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import compress, repeat
-from operator import floordiv, ne, or_, sub
+from operator import floordiv, lt, ne, sub
 from typing import overload
 
 from lpmsync.domain.model import StateChange
@@ -38,7 +38,7 @@ def to_micros(instants: Iterable[datetime], *, naive: bool = False) -> array[int
     return array("q", map(floordiv, map(sub, instants, repeat(epoch)), repeat(MICROSECOND)))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class History(Sequence[StateChange]):
     """Transitions grouped by item: item `g` is `keys[g]` of the source whose run in `sources`
     holds `g` (`(source, first item)` pairs, ascending), and its changes are the indexes
@@ -95,16 +95,18 @@ class History(Sequence[StateChange]):
         naive: bool = False,
     ) -> History:
         """Parallel columns, one entry per change, already grouped as the store reads them: each
-        item's changes contiguous and in time order, each source's items contiguous. An item or
-        source met again later is regrouped (`from_changes`), so the result is the same."""
+        item's changes contiguous and in time order, each source's items contiguous. Columns that
+        are not (an item or source met again later, changes out of order) are regrouped as
+        `from_changes` does, so the result is the same."""
         if not keys:
             return cls(naive=naive)
         starts = _run_starts(sources, keys)
         if starts is not None:
             group_keys = tuple(map(keys.__getitem__, starts))
             runs = _runs(list(map(sources.__getitem__, starts)))
-        if starts is None or _repeats(runs, group_keys):
-            return cls.from_changes(_changes(sources, keys, at, from_status, to_status, naive))
+        if starts is None or _repeats(runs, group_keys) or _out_of_order(at, starts):
+            rows = zip(sources, keys, at, from_status, to_status, strict=True)
+            return cls.from_changes(_changes(rows, naive=naive))
         codes = _Codes()
         to_codes = array("l", map(codes.__getitem__, to_status))
         codes[None] = NO_STATUS
@@ -125,7 +127,7 @@ class History(Sequence[StateChange]):
         """An instant of this history as a datetime (UTC, or naive for a naive history)."""
         return (NAIVE_EPOCH if self.naive else EPOCH) + micros * MICROSECOND
 
-    def index(self, source: str) -> dict[str, int]:
+    def item_numbers(self, source: str) -> dict[str, int]:
         """Key -> item number, for one source's items (empty for a source without history)."""
         for position, (name, first) in enumerate(self.sources):
             if name == source:
@@ -135,7 +137,7 @@ class History(Sequence[StateChange]):
 
     def changes_of(self, source: str, key: str) -> list[StateChange]:
         """One item's changes, in time order."""
-        group = self.index(source).get(key)
+        group = self.item_numbers(source).get(key)
         if group is None:
             return []
         return [self[position] for position in range(self.bounds[group], self.bounds[group + 1])]
@@ -149,6 +151,29 @@ class History(Sequence[StateChange]):
 
     def __len__(self) -> int:
         return len(self.at)
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to another history, or to a list or tuple of the same changes in this order
+        (it stands in for the list of changes the store used to return)."""
+        if isinstance(other, History):
+            return self._columns() == other._columns()
+        if isinstance(other, list | tuple):
+            return len(other) == len(self) and list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable arrays inside
+
+    def _columns(self) -> tuple[object, ...]:
+        return (
+            self.sources,
+            self.keys,
+            self.bounds,
+            self.at,
+            self.from_status,
+            self.to_status,
+            self.statuses,
+            self.naive,
+        )
 
     @overload
     def __getitem__(self, index: int) -> StateChange: ...
@@ -197,7 +222,7 @@ def last_entries(history: History, wanted: Mapping[ItemKey, str]) -> dict[ItemKe
         return found
     bounds, at, to_status = history.bounds, history.at, history.to_status
     codes = {name: code for code, name in enumerate(history.statuses)}
-    indexes = {source: history.index(source) for source, _ in history.sources}
+    indexes = {source: history.item_numbers(source) for source, _ in history.sources}
     for (source, key), status in wanted.items():
         index, code = indexes.get(source), codes.get(status)
         group = None if index is None or code is None else index.get(key)
@@ -252,6 +277,12 @@ def _repeats(runs: Sequence[tuple[str, int]], group_keys: Sequence[str]) -> bool
     )
 
 
+def _out_of_order(at: Sequence[int], starts: Sequence[int]) -> bool:
+    """Whether some item's changes go back in time (where a new item begins, they may)."""
+    backwards = compress(range(1, len(at)), map(lt, at[1:], at))
+    return not set(starts).issuperset(backwards)
+
+
 class _Codes(dict[str | None, int]):
     """Status name -> code, a new code for each name met first (C-level lookups otherwise)."""
 
@@ -261,15 +292,8 @@ class _Codes(dict[str | None, int]):
 
 
 def _changes(
-    sources: Sequence[str],
-    keys: Sequence[str],
-    at: Sequence[int],
-    from_status: Sequence[str | None],
-    to_status: Sequence[str],
-    naive: bool,
+    rows: Iterable[tuple[str, str, int, str | None, str]], *, naive: bool
 ) -> Iterator[StateChange]:
     epoch = NAIVE_EPOCH if naive else EPOCH
-    for source, key, micros, before, after in zip(
-        sources, keys, at, from_status, to_status, strict=True
-    ):
+    for source, key, micros, before, after in rows:
         yield StateChange(source, key, epoch + micros * MICROSECOND, before, after)

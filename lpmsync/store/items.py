@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from operator import itemgetter
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -120,7 +120,11 @@ class ItemRepository:
         no datetime or row object per transition."""
         table = state_changes.c
         query = select(
-            table.source, table.key, type_coerce(table.at, String), table.from_status, table.to_status
+            table.source,
+            table.key,
+            type_coerce(table.at, String),
+            table.from_status,
+            table.to_status,
         ).order_by(table.source, table.key, table.at)
         if sources is not None:
             query = query.where(table.source.in_(list(sources)))
