@@ -171,4 +171,4 @@ def _forecast(
 
 
 def _finish_order(entry: Finished) -> tuple[object, ...]:
-    return (entry.item.done_at, entry.item.source, entry.item.key)
+    return (entry.done, entry.item.source, entry.item.key)

@@ -28,6 +28,7 @@ class Finished:
     item: FinishedItem
     seconds: float
     working_seconds: float
+    done: int = 0  # `item.done_at` in microseconds: cheaper to sort on
 
 
 @dataclass(slots=True)
@@ -89,6 +90,7 @@ class FlowPass:
     def run(self, items: Sequence[WorkItem]) -> FlowTally:
         start, start_time, left_out = self._start, self._start_time, self.tally.left_out
         bounds, timelines, micros = self._history.bounds, self._timelines, self._clock.micros
+        state_diffs, moved = self.tally.state_diffs, self._moved
         source, index, states = None, {}, []
         for item in items:
             if item.source != source:  # items come in runs of one source
@@ -97,21 +99,22 @@ class FlowPass:
             group = index.get(item.key)
             first, end = (0, 0) if group is None else (bounds[group], bounds[group + 1])
             since = item.entered_state_at
-            if item.created < start_time and (since is None or since < start_time):
-                if first == end:
-                    self._still(item)
-                    continue
-                at, state = timelines.unmoved_since(first, end, states)
-                if at < start and state == item.state:
-                    self._still(item)
-                    continue
+            if (
+                item.created < start_time
+                and (since is None or since < start_time)
+                and (first == end or timelines.unmoved_since(first, end, states, start, item.state))
+            ):  # in one state throughout the window
+                diffs = state_diffs[item.level].get(item.state)
+                if diffs is not None:
+                    diffs[0] += 1
+                continue
             created = micros(item.created)
             timeline = timelines.build(item, created, first, end, states)
             if timeline is None:
                 for figure in FLOW_FIGURES:
                     left_out[figure][item.level] += 1
                 continue
-            self._moved(item, created, *timeline)
+            moved(item, created, *timeline)
         return self.tally
 
     def _codes(self, source: str) -> list[str]:
@@ -121,12 +124,6 @@ class FlowPass:
         if found is None:
             found = self._state_of[source] = StateOf({name: name for name in self._states})
         return self._timelines.states_of(found)
-
-    def _still(self, item: WorkItem) -> None:
-        """An item in one state throughout the window."""
-        diffs = self.tally.state_diffs[item.level].get(item.state)
-        if diffs is not None:
-            diffs[0] += 1
 
     def _moved(self, item: WorkItem, created: int, times: list[int], states: list[str]) -> None:
         """Load (per active state, +1 at the first bucket end inside its stay and -1 past the
@@ -167,7 +164,10 @@ class FlowPass:
         self.tally.velocity[item.level][bucket] += 1
         if item.level is Level.FEATURE:
             streams = self.tally.stream_velocity
-            streams.setdefault(item.value_stream, [0] * self._window.weeks)[bucket] += 1
+            counts = streams.get(item.value_stream)
+            if counts is None:
+                counts = streams[item.value_stream] = [0] * self._window.weeks
+            counts[bucket] += 1
         if not complete:
             self.tally.left_out["flow_time"][item.level] += 1
             return
@@ -185,8 +185,10 @@ class FlowPass:
 
     def _finish(self, item: WorkItem, times: list[int], states: list[str], done: int) -> None:
         starts, working_states = self._starts, self._working
-        start = next((index for index in range(done) if states[index] in starts), None)
-        if start is None:
+        for start in range(done):
+            if states[start] in starts:
+                break
+        else:
             return
         working = 0.0  # summed in seconds, as floats: the same rounding as ever
         for index in range(start, done):
@@ -195,4 +197,4 @@ class FlowPass:
         seconds = (times[done] - times[start]) / 1_000_000
         done_at = self._clock.datetime(times[done])
         finished = FinishedItem(item.source, item.key, item.level, done_at, seconds / 86_400)
-        self.tally.finished.append(Finished(finished, seconds, working))
+        self.tally.finished.append(Finished(finished, seconds, working, times[done]))

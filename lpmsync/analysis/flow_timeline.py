@@ -60,13 +60,16 @@ class Timelines:
         """Status code -> Kanban state through one source's mapping."""
         return [state_of[status] for status in self._statuses]
 
-    def unmoved_since(self, first: int, end: int, states: Sequence[str]) -> tuple[int, str]:
-        """(instant, state) of the item's latest change (the first of changes tied on it)."""
+    def unmoved_since(
+        self, first: int, end: int, states: Sequence[str], start: int, state: str
+    ) -> bool:
+        """Whether the item's latest change (the first of changes tied on it) came before
+        `start` and led into `state`."""
         at = self._at
         last = end - 1
         while last > first and at[last - 1] == at[last]:
             last -= 1
-        return at[last], states[self._to[last]]
+        return at[last] < start and states[self._to[last]] == state
 
     def build(
         self, item: WorkItem, created: int, first: int, end: int, states: Sequence[str]
