@@ -18,18 +18,28 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from itertools import compress, repeat
-from operator import floordiv, lt, ne, sub
+from itertools import repeat
+from operator import floordiv, sub
 from typing import overload
 
+from lpmsync.domain.history_columns import NO_STATUS, Chunk, ColumnBuilder
+
+__all__ = [
+    "EPOCH",
+    "MICROSECOND",
+    "NAIVE_EPOCH",
+    "NO_STATUS",
+    "History",
+    "as_history",
+    "last_entries",
+    "to_micros",
+]
 from lpmsync.domain.model import StateChange
 
 ItemKey = tuple[str, str]
 MICROSECOND = timedelta(microseconds=1)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 NAIVE_EPOCH = datetime(1970, 1, 1)
-NO_STATUS = -1
-"""The `from_status` code of a change that names no previous status (the item's first)."""
 
 
 def to_micros(instants: Iterable[datetime], *, naive: bool = False) -> array[int]:
@@ -94,32 +104,30 @@ class History(Sequence[StateChange]):
         *,
         naive: bool = False,
     ) -> History:
-        """Parallel columns, one entry per change, already grouped as the store reads them: each
-        item's changes contiguous and in time order, each source's items contiguous. Columns that
-        are not (an item or source met again later, changes out of order) are regrouped as
-        `from_changes` does, so the result is the same."""
-        if not keys:
-            return cls(naive=naive)
-        starts = _run_starts(sources, keys)
-        if starts is not None:
-            group_keys = tuple(map(keys.__getitem__, starts))
-            runs = _runs(list(map(sources.__getitem__, starts)))
-        if starts is None or _repeats(runs, group_keys) or _out_of_order(at, starts):
-            rows = zip(sources, keys, at, from_status, to_status, strict=True)
-            return cls.from_changes(_changes(rows, naive=naive))
-        codes = _Codes()
-        to_codes = array("l", map(codes.__getitem__, to_status))
-        codes[None] = NO_STATUS
-        from_codes = array("l", map(codes.__getitem__, from_status))
-        del codes[None]
+        """Parallel columns, one entry per change (`at` in microseconds since the epoch): see
+        `from_chunks`."""
+        return cls.from_chunks([(sources, keys, at, from_status, to_status)], naive=naive)
+
+    @classmethod
+    def from_chunks(cls, chunks: Iterable[Chunk], *, naive: bool = False) -> History:
+        """Columns a chunk at a time, grouped as the store reads them: each item's changes
+        contiguous and in time order, each source's items contiguous. Columns that are not (an
+        item or source met again later, changes out of order) are regrouped as `from_changes`
+        does, so the result is the same."""
+        builder = ColumnBuilder()
+        for chunk in chunks:
+            builder.add(chunk)
+        grouped = builder.grouped()
+        if grouped is None:
+            return cls.from_changes(builder.changes(NAIVE_EPOCH if naive else EPOCH))
         return cls(
-            sources=runs,
-            keys=group_keys,
-            bounds=array("q", [*starts, len(keys)]),
-            at=array("q", at),
-            from_status=from_codes,
-            to_status=to_codes,
-            statuses=tuple(codes),  # type: ignore[arg-type]  # None is gone
+            sources=grouped.sources,
+            keys=grouped.keys,
+            bounds=grouped.bounds,
+            at=grouped.at,
+            from_status=grouped.from_status,
+            to_status=grouped.to_status,
+            statuses=grouped.statuses,
             naive=naive,
         )
 
@@ -246,54 +254,3 @@ def _all_naive(times: Sequence[datetime]) -> bool:
     if any(naive) and not all(naive):
         raise ValueError("a history mixes naive and timezone-aware instants")
     return bool(naive) and naive[0]
-
-
-def _run_starts(sources: Sequence[str], keys: Sequence[str]) -> list[int] | None:
-    """Where each item's run of changes begins: a new key, or a new source. None when some
-    source's changes are not contiguous (each source's run is found by C-level searches)."""
-    source_starts = set()
-    for source in dict.fromkeys(sources):
-        first, count = sources.index(source), sources.count(source)
-        if sources[first : first + count].count(source) != count:
-            return None
-        source_starts.add(first)
-    new_key = compress(range(1, len(keys)), map(ne, keys[1:], keys))
-    if len(source_starts) == 1:
-        return [0, *new_key]
-    return sorted(source_starts.union(new_key))
-
-
-def _runs(group_sources: Sequence[str]) -> tuple[tuple[str, int], ...]:
-    """(source, first item) per source, in order."""
-    return tuple((source, group_sources.index(source)) for source in dict.fromkeys(group_sources))
-
-
-def _repeats(runs: Sequence[tuple[str, int]], group_keys: Sequence[str]) -> bool:
-    """Whether some item's changes are split over several runs."""
-    ends = [first for _, first in runs[1:]] + [len(group_keys)]
-    return any(
-        len(set(group_keys[first:end])) != end - first
-        for (_, first), end in zip(runs, ends, strict=True)
-    )
-
-
-def _out_of_order(at: Sequence[int], starts: Sequence[int]) -> bool:
-    """Whether some item's changes go back in time (where a new item begins, they may)."""
-    backwards = compress(range(1, len(at)), map(lt, at[1:], at))
-    return not set(starts).issuperset(backwards)
-
-
-class _Codes(dict[str | None, int]):
-    """Status name -> code, a new code for each name met first (C-level lookups otherwise)."""
-
-    def __missing__(self, name: str | None) -> int:
-        code = self[name] = len(self) - (None in self)  # None is NO_STATUS, not a name
-        return code
-
-
-def _changes(
-    rows: Iterable[tuple[str, str, int, str | None, str]], *, naive: bool
-) -> Iterator[StateChange]:
-    epoch = NAIVE_EPOCH if naive else EPOCH
-    for source, key, micros, before, after in rows:
-        yield StateChange(source, key, epoch + micros * MICROSECOND, before, after)

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, String, delete, func, select, type_coerce
 from sqlalchemy.engine import Connection
 
 from lpmsync.domain.history import History, to_micros
+from lpmsync.domain.history_columns import Chunk
 from lpmsync.domain.model import UNMAPPED, ItemRef, Level, StateChange, WorkItem, WsjfInputs
 from lpmsync.domain.sanitise import sanitise_page
 from lpmsync.domain.sync import Cursor, PageOutcome, SyncPage
@@ -129,15 +130,10 @@ class ItemRepository:
         if sources is not None:
             query = query.where(table.source.in_(list(sources)))
         with self._engine.connect() as conn:
-            # The driver's own rows: the raw types need no processing, and Row objects cost.
-            rows = conn.execute(query).cursor.fetchall()
-        if not rows:
-            return History()
-        source, key, at, from_status, to_status = (
-            list(map(itemgetter(column), rows)) for column in range(5)
-        )
-        del rows
-        return History.from_columns(source, key, _micros(at), from_status, to_status)
+            # The driver's own rows, a chunk at a time: the raw types need no processing, Row
+            # objects cost, and only the columns' integers and codes are kept.
+            cursor = conn.execute(query).cursor
+            return History.from_chunks(_columns(rows) for rows in _fetched(cursor))
 
     def hygiene_counts(self) -> dict[str, tuple[int, int]]:
         """Per source, (unmapped, skipped) items as the store holds them now: unmapped items in
@@ -246,6 +242,19 @@ def _delete_skipped(conn: Connection, source: str, keys: set[str]) -> None:
                 skipped_items.c.source == source, skipped_items.c.key.in_(chunk)
             )
         )
+
+
+_HISTORY_CHUNK = 20_000  # rows per fetch when reading history
+
+
+def _fetched(cursor: Any) -> Iterator[list[Any]]:
+    while rows := cursor.fetchmany(_HISTORY_CHUNK):
+        yield rows
+
+
+def _columns(rows: Sequence[Any]) -> Chunk:
+    source, key, at, from_status, to_status = (list(map(itemgetter(i), rows)) for i in range(5))
+    return source, key, _micros(at), from_status, to_status
 
 
 def _micros(values: Sequence[Any]) -> Sequence[int]:

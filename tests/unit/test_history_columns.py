@@ -63,6 +63,31 @@ def test_from_columns_of_any_order_matches_from_changes(
     assert columns == History.from_changes(given)
 
 
+def _columns(changes: list[StateChange]):  # type: ignore[no-untyped-def]
+    return (
+        [c.source for c in changes],
+        [c.key for c in changes],
+        to_micros(c.at for c in changes),
+        [c.from_status for c in changes],
+        [c.to_status for c in changes],
+    )
+
+
+@pytest.mark.parametrize(("name", "given", "held"), GROUPING, ids=[row[0] for row in GROUPING])
+def test_from_chunks_split_anywhere_matches_from_changes(
+    name: str, given: list[StateChange], held: list[StateChange]
+) -> None:
+    for split in range(len(given) + 1):
+        chunks = [_columns(given[:split]), _columns(given[split:])]
+        assert History.from_chunks(chunks) == History.from_changes(given), split
+
+
+def test_an_item_going_on_in_the_next_chunk_stays_one_item() -> None:
+    history = History.from_chunks([_columns([A1]), _columns([A2, B1]), _columns([B3])])
+    assert history.keys == ("A", "B")
+    assert list(history.bounds) == [0, 2, 4]
+
+
 def test_the_columns_hold_codes_runs_and_microseconds() -> None:
     history = History.from_changes([A1, A2, B1, ADO_A])
     assert history.sources == (("jira", 0), ("ado", 2))
