@@ -23,6 +23,7 @@ from operator import floordiv, sub
 from typing import overload
 
 from lpmsync.domain.history_columns import NO_STATUS, Chunk, ColumnBuilder
+from lpmsync.domain.model import StateChange
 
 __all__ = [
     "EPOCH",
@@ -34,7 +35,6 @@ __all__ = [
     "last_entries",
     "to_micros",
 ]
-from lpmsync.domain.model import StateChange
 
 ItemKey = tuple[str, str]
 MICROSECOND = timedelta(microseconds=1)
@@ -151,6 +151,7 @@ class History(Sequence[StateChange]):
         return [self[position] for position in range(self.bounds[group], self.bounds[group + 1])]
 
     def source_of(self, group: int) -> str:
+        """The source of item number `group`."""
         starts = [first for _, first in self.sources]
         return self.sources[bisect_right(starts, group) - 1][0]
 
