@@ -6,6 +6,7 @@ import gc
 import json
 import subprocess
 import sys
+import tempfile
 from datetime import UTC, datetime
 
 from benchmarks.harness import Case, Sample, timed
@@ -14,10 +15,13 @@ from lpmsync.analysis import analyse
 from lpmsync.analysis.build import build_context
 from lpmsync.analysis.digest import AlertCounts, build_digest
 from lpmsync.analysis.flow import measure_flow
+from lpmsync.domain.history import History
+from lpmsync.domain.sync import SyncPage
 from lpmsync.notify.charts import digest_charts
 from lpmsync.notify.render_digest import render_digest
 from lpmsync.sandbox.generator import generate
 from lpmsync.settings import load_settings, to_policy
+from lpmsync.store import SqlStore, open_store
 
 NOW = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
 JIRA_STATUSES = {
@@ -51,11 +55,13 @@ def demo_policy():  # type: ignore[no-untyped-def]
 
 
 def sample_items(n: int):  # type: ignore[no-untyped-def]
+    """The items and their history as the store hands them to the analysis: the history as
+    columns (`History`), in the store's order (by source, key and time)."""
     portfolio = generate(size=n, now=NOW)
     dataset = portfolio.jira_cloud
-    return portfolio.work_items(dataset, "jira-cloud", JIRA_STATUSES), portfolio.history(
-        dataset, "jira-cloud"
-    )
+    changes = portfolio.history(dataset, "jira-cloud")
+    changes.sort(key=lambda change: (change.source, change.key, change.at))
+    return portfolio.work_items(dataset, "jira-cloud", JIRA_STATUSES), History.from_changes(changes)
 
 
 def analysis_cases(sizes: list[int], runs: int) -> list[Case]:
@@ -80,7 +86,26 @@ def analysis_cases(sizes: list[int], runs: int) -> list[Case]:
         else:
             case.verdict = f"peak RSS {peak['peak_mib']:.0f} MiB"
         cases += [case, _flow_case(n, (items, history), policy, runs, case.median)]
+        cases.append(_history_read_case(n, history, runs))
     return cases
+
+
+def _history_read_case(n: int, history: History, runs: int) -> Case:
+    """What the analysis's input costs to read: `Store.history()` over a SQLite store holding
+    the sample's transitions (the store builds the columns the analysis counts over)."""
+    with tempfile.TemporaryDirectory() as folder:
+        store = open_store(f"sqlite:///{folder}/history.db")
+        try:
+            store.items.apply_page("jira-cloud", SyncPage(history=tuple(history)), NOW)
+            samples = [timed(lambda: _read_history(store)) for _ in range(runs)]
+        finally:
+            store.close()
+    name = f"  Store.history() N={n} ({len(history)} transitions, SQLite)"
+    return Case("Analysis", name, samples)
+
+
+def _read_history(store: SqlStore) -> None:
+    store.items.history()
 
 
 def _flow_case(n, sample, policy, runs: int, total: float) -> Case:  # type: ignore[no-untyped-def]

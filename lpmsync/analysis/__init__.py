@@ -25,6 +25,7 @@ from lpmsync.analysis.json_report import REPORT_VERSION, finding_json, report_js
 from lpmsync.analysis.themes import ThemeMapper, ThemeStatus, theme_status
 from lpmsync.analysis.wip import wip_findings, wip_rows
 from lpmsync.analysis.wsjf import wsjf_findings
+from lpmsync.domain.history import History, as_history
 from lpmsync.domain.model import StateChange, WorkItem
 from lpmsync.domain.policies import PortfolioPolicy
 from lpmsync.domain.report import Analysis, UnmappedItem
@@ -48,9 +49,10 @@ def analyse(
     history: Sequence[StateChange] = (),
 ) -> Analysis:
     """Run every enabled check over `items` as of `now`; `history` (tracker status changes)
-    dates entries into a state for items without `entered_state_at` and feeds the flow metrics."""
+    dates entries into a state for items without `entered_state_at` and feeds the flow metrics.
+    The store hands it over as a `History` (columns); any other sequence is converted first."""
     with _cyclic_gc_paused():
-        return _analyse(items, policy, now, history)
+        return _analyse(items, policy, now, as_history(history))
 
 
 @contextmanager
@@ -71,7 +73,7 @@ def _analyse(
     items: Sequence[WorkItem],
     policy: PortfolioPolicy,
     now: datetime,
-    history: Sequence[StateChange],
+    history: History,
 ) -> Analysis:
     ctx = build_context(items, policy, now, history)
     wip = wip_rows(ctx)

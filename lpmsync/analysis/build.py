@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from lpmsync.analysis.context import Alignment, Cell, Context, ThemeView
 from lpmsync.analysis.themes import ItemKey, ThemeStatus, assign_themes, theme_status
+from lpmsync.domain.history import as_history, last_entries
 from lpmsync.domain.model import StateChange, WorkItem
 from lpmsync.domain.policies import PortfolioPolicy
 from lpmsync.domain.report import ThemeAssignment
@@ -109,14 +110,6 @@ def _entered(history: Sequence[StateChange], items: Sequence[WorkItem]) -> dict[
     status = {
         (item.source, item.key): item.status for item in items if item.entered_state_at is None
     }
-    entered: dict[ItemKey, datetime] = {}
     if not status:
-        return entered
-    for change in history:
-        key = (change.source, change.key)
-        if status.get(key) != change.to_status:
-            continue
-        known = entered.get(key)
-        if known is None or change.at > known:
-            entered[key] = change.at
-    return entered
+        return {}
+    return last_entries(as_history(history), status)

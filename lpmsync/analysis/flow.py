@@ -12,20 +12,22 @@ from datetime import date
 from lpmsync.analysis.context import Context
 from lpmsync.analysis.flow_buckets import Window
 from lpmsync.analysis.flow_forecast import Forecaster, nearest_rank
-from lpmsync.analysis.flow_pass import Finished, FlowPass, FlowTally, group_history
+from lpmsync.analysis.flow_pass import Finished, FlowPass, FlowTally
 from lpmsync.analysis.themes import ThemeStatus
 from lpmsync.domain.findings import RuleId
 from lpmsync.domain.flow import MIN_STAYS, FlowMetrics, FlowTime, Forecast, StayLimit
+from lpmsync.domain.history import as_history
 from lpmsync.domain.model import Level, StateChange, WorkItem
 
 SECONDS_PER_DAY = 86_400.0
 
 
 def measure_flow(ctx: Context, history: Sequence[StateChange]) -> FlowMetrics:
+    """`history`: ideally a `History` (columns); any other sequence is converted first."""
     policy = ctx.policy
     window = Window(ctx.now, policy.flow.window_weeks)
     in_kanban = [item for item in ctx.items if item.state in ctx.state_index]
-    tally = FlowPass(policy, window).run(in_kanban, group_history(history))
+    tally = FlowPass(policy, window, as_history(history)).run(in_kanban)
     states = tally.states_at_ends()
     finished = sorted(tally.finished, key=_finish_order)
     return FlowMetrics(
@@ -169,4 +171,4 @@ def _forecast(
 
 
 def _finish_order(entry: Finished) -> tuple[object, ...]:
-    return (entry.item.done_at, entry.item.source, entry.item.key)
+    return (entry.done, entry.item.source, entry.item.key)

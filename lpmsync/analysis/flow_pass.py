@@ -2,27 +2,23 @@
 efficiency inputs, and what had to be left out for lack of history (see docs/report.md, `flow`).
 
 Items that did not move since the window began (no change, no entry into their state) keep their
-current state throughout it; only the others have their timeline rebuilt.
+current state throughout it; only the others have their timeline rebuilt. Instants are the
+history's integer microseconds (`flow_timeline.Clock`), so comparing and bucketing them never
+touches a datetime.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from itertools import groupby
-from operator import attrgetter
 
 from lpmsync.analysis.flow_buckets import Window
-from lpmsync.analysis.flow_timeline import StateOf, build_timeline
+from lpmsync.analysis.flow_timeline import Clock, StateOf, Timelines
 from lpmsync.domain.flow import FLOW_FIGURES, FinishedItem
-from lpmsync.domain.model import Level, StateChange, WorkItem
+from lpmsync.domain.history import History
+from lpmsync.domain.model import Level, WorkItem
 from lpmsync.domain.policies import PortfolioPolicy
-
-ItemKey = tuple[str, str]
-_AT = attrgetter("at")
-_ITEM = attrgetter("source", "key")
 
 
 @dataclass(slots=True)
@@ -32,6 +28,7 @@ class Finished:
     item: FinishedItem
     seconds: float
     working_seconds: float
+    done: int = 0  # `item.done_at` in microseconds: cheaper to sort on
 
 
 @dataclass(slots=True)
@@ -65,24 +62,11 @@ class FlowTally:
         return result
 
 
-def group_history(history: Sequence[StateChange]) -> dict[ItemKey, list[StateChange]]:
-    """Changes by item. The store sends them grouped by item, so runs of one item are taken
-    whole (C-level `groupby`); an item met again later (unsorted input) is extended."""
-    groups: dict[ItemKey, list[StateChange]] = {}
-    for key, run in groupby(history, key=_ITEM):
-        found = groups.get(key)
-        if found is None:
-            groups[key] = list(run)
-        else:
-            found.extend(run)
-    return groups
-
-
 class FlowPass:
-    """The pass itself. State names are compared as the policy's own strings; instants stay
-    datetimes (exact to the microsecond) and land in buckets by bisection over W sorted ends."""
+    """The pass itself. State names are compared as the policy's own strings; instants are
+    integers and land in buckets by bisection over W sorted ends."""
 
-    def __init__(self, policy: PortfolioPolicy, window: Window) -> None:
+    def __init__(self, policy: PortfolioPolicy, window: Window, history: History) -> None:
         self._window = window
         self._done = policy.done_state
         self._states = [state.name for state in policy.states]
@@ -95,58 +79,84 @@ class FlowPass:
         self._stay_states = frozenset(
             state.name for state in policy.states if state.max_age_percentile is not None
         )
-        self._ends = list(window.ends)
-        self._starts_at = list(window.starts)
-        self._start, self._now = window.start, window.now
+        self._clock = clock = Clock(window.now)
+        self._ends = [clock.micros(end) for end in window.ends]
+        self._starts_at = [clock.micros(start) for start in window.starts]
+        self._start_time = window.start
+        self._start, self._now = clock.micros(window.start), clock.micros(window.now)
+        self._history = history
+        self._timelines = Timelines(history, clock)
 
-    def run(
-        self, items: Sequence[WorkItem], groups: Mapping[ItemKey, list[StateChange]]
-    ) -> FlowTally:
-        start, left_out = self._start, self.tally.left_out
-        source, state_of = None, StateOf({})
+    def run(self, items: Sequence[WorkItem]) -> FlowTally:
+        start, start_time, left_out = self._start, self._start_time, self.tally.left_out
+        bounds, timelines, micros = self._history.bounds, self._timelines, self._clock.micros
+        state_diffs, moved = self.tally.state_diffs, self._moved
+        source, index, states = None, {}, []
         for item in items:
-            changes = groups.get((item.source, item.key))
             if item.source != source:  # items come in runs of one source
-                source, state_of = item.source, self._mapper(item.source)
+                source = item.source
+                index, states = self._history.item_numbers(source), self._codes(source)
+            group = index.get(item.key)
+            first, end = (0, 0) if group is None else (bounds[group], bounds[group + 1])
             since = item.entered_state_at
-            if item.created < start and (since is None or since < start):
-                last = None if not changes else max(changes, key=_AT)  # the first of ties
-                if last is None or (last.at < start and state_of[last.to_status] == item.state):
-                    self._still(item)
-                    continue
-            timeline = build_timeline(item, changes, state_of)
+            if (
+                item.created < start_time
+                and (since is None or since < start_time)
+                and (first == end or timelines.unmoved_since(first, end, states, start, item.state))
+            ):  # in one state throughout the window
+                diffs = state_diffs[item.level].get(item.state)
+                if diffs is not None:
+                    diffs[0] += 1
+                continue
+            created = micros(item.created)
+            timeline = timelines.build(item, created, first, end, states)
             if timeline is None:
                 for figure in FLOW_FIGURES:
                     left_out[figure][item.level] += 1
                 continue
-            self._moved(item, *timeline)
+            moved(item, created, *timeline)
         return self.tally
 
-    def _mapper(self, source: str) -> StateOf:
-        """A source the policy has no mapping for (a hand-built store) names states directly."""
+    def _codes(self, source: str) -> list[str]:
+        """The history's status codes -> Kanban states for `source`. A source the policy has no
+        mapping for (a hand-built store) names states directly."""
         found = self._state_of.get(source)
         if found is None:
             found = self._state_of[source] = StateOf({name: name for name in self._states})
-        return found
+        return self._timelines.states_of(found)
 
-    def _still(self, item: WorkItem) -> None:
-        """An item in one state throughout the window."""
-        diffs = self.tally.state_diffs[item.level].get(item.state)
-        if diffs is not None:
-            diffs[0] += 1
-
-    def _moved(self, item: WorkItem, times: list[datetime], states: list[str]) -> None:
-        self._load(item, times, states)
-        complete = times[0] <= item.created
+    def _moved(self, item: WorkItem, created: int, times: list[int], states: list[str]) -> None:
+        """Load (per active state, +1 at the first bucket end inside its stay and -1 past the
+        last: prefix-summed in `states_at_ends`), then the stays and the finish, if any. One
+        method: it runs for most items, and calls cost more than the work in each."""
+        ends, level = self._ends, item.level
+        diffs = self.tally.state_diffs[level]
+        entered = times[0]
+        if entered > created and bisect_left(ends, created) < bisect_left(ends, entered):
+            self.tally.left_out["load"][level] += 1
+        last_state = len(states) - 1
+        # Stays over before the first bucket end count nowhere: start at the one open then.
+        for index in range(max(bisect_right(times, ends[0]) - 1, 0), last_state + 1):
+            by_state = diffs.get(states[index])
+            if by_state is None:
+                continue  # not an active state
+            last = bisect_left(ends, times[index + 1]) if index < last_state else self._window.weeks
+            entered = times[index]
+            first = bisect_left(ends, entered if entered > created else created)
+            if first < last:
+                by_state[first] += 1
+                by_state[last] -= 1
+        complete = times[0] <= created
         if self._stay_states:
             self._stays(item, times, states, 0 if complete else 1)
-        done = self._done
-        if states[-1] == done:
-            entry = len(states) - 1
-        elif done in states:
-            entry = len(states) - 1 - states[::-1].index(done)
-        else:
-            return
+        if self._done in states:
+            self._done_in(item, times, states, complete)
+
+    def _done_in(self, item: WorkItem, times: list[int], states: list[str], complete: bool) -> None:
+        """Velocity, and flow time where the history is complete, for an item that entered done
+        (its last entry counts) inside the window."""
+        last = len(states) - 1
+        entry = last if states[last] == self._done else last - states[::-1].index(self._done)
         finished_at = times[entry]
         if not self._start <= finished_at < self._now:
             return
@@ -154,49 +164,37 @@ class FlowPass:
         self.tally.velocity[item.level][bucket] += 1
         if item.level is Level.FEATURE:
             streams = self.tally.stream_velocity
-            streams.setdefault(item.value_stream, [0] * self._window.weeks)[bucket] += 1
+            counts = streams.get(item.value_stream)
+            if counts is None:
+                counts = streams[item.value_stream] = [0] * self._window.weeks
+            counts[bucket] += 1
         if not complete:
             self.tally.left_out["flow_time"][item.level] += 1
             return
         self._finish(item, times, states, entry)
 
-    def _load(self, item: WorkItem, times: list[datetime], states: list[str]) -> None:
-        """Per active state, +1 at the first bucket end inside its stay and -1 past the last
-        (prefix-summed in `states_at_ends`)."""
-        ends, weeks = self._ends, self._window.weeks
-        diffs = self.tally.state_diffs[item.level]
-        created = item.created
-        if times[0] > created and bisect_left(ends, created) < bisect_left(ends, times[0]):
-            self.tally.left_out["load"][item.level] += 1
-        first_end = ends[0]
-        for state, entered, leaving in zip(states, times, [*times[1:], None], strict=True):
-            by_state = diffs.get(state)
-            if by_state is None or (leaving is not None and leaving <= first_end):
-                continue  # not active, or over before the first bucket end
-            first = bisect_left(ends, entered if entered > created else created)
-            last = weeks if leaving is None else bisect_left(ends, leaving)
-            if first < last:
-                by_state[first] += 1
-                by_state[last] -= 1
-
-    def _stays(self, item: WorkItem, times: list[datetime], states: list[str], first: int) -> None:
+    def _stays(self, item: WorkItem, times: list[int], states: list[str], first: int) -> None:
         """Stays in the watched states that ended inside the window (and began where known)."""
         start, now, watched = self._start, self._now, self._stay_states
-        for index in range(first, len(times) - 1):
+        # Only stays that ended at or after the window's start: from the one open at its start.
+        for index in range(max(first, bisect_left(times, start) - 1), len(times) - 1):
             state = states[index]
             if state in watched and start <= times[index + 1] < now:
-                seconds = (times[index + 1] - times[index]).total_seconds()
+                seconds = (times[index + 1] - times[index]) / 1_000_000
                 self.tally.stays.setdefault((state, item.level), []).append(seconds)
 
-    def _finish(self, item: WorkItem, times: list[datetime], states: list[str], done: int) -> None:
+    def _finish(self, item: WorkItem, times: list[int], states: list[str], done: int) -> None:
         starts, working_states = self._starts, self._working
-        start = next((index for index in range(done) if states[index] in starts), None)
-        if start is None:
+        for start in range(done):
+            if states[start] in starts:
+                break
+        else:
             return
-        working = 0.0
+        working = 0.0  # summed in seconds, as floats: the same rounding as ever
         for index in range(start, done):
             if states[index] in working_states:
-                working += (times[index + 1] - times[index]).total_seconds()
-        seconds = (times[done] - times[start]).total_seconds()
-        finished = FinishedItem(item.source, item.key, item.level, times[done], seconds / 86_400)
-        self.tally.finished.append(Finished(finished, seconds, working))
+                working += (times[index + 1] - times[index]) / 1_000_000
+        seconds = (times[done] - times[start]) / 1_000_000
+        done_at = self._clock.datetime(times[done])
+        finished = FinishedItem(item.source, item.key, item.level, done_at, seconds / 86_400)
+        self.tally.finished.append(Finished(finished, seconds, working, times[done]))

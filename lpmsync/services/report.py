@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from difflib import get_close_matches
@@ -24,7 +24,7 @@ class ItemSource(Protocol):
 
     def load(self, sources: Iterable[str] | None = None) -> list[WorkItem]: ...
 
-    def history(self, sources: Iterable[str] | None = None) -> list[StateChange]: ...
+    def history(self, sources: Iterable[str] | None = None) -> Sequence[StateChange]: ...
 
 
 @dataclass(frozen=True, slots=True)

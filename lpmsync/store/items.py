@@ -5,12 +5,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, String, delete, func, select, type_coerce
 from sqlalchemy.engine import Connection
 
+from lpmsync.domain.history import History, to_micros
+from lpmsync.domain.history_columns import Chunk
 from lpmsync.domain.model import UNMAPPED, ItemRef, Level, StateChange, WorkItem, WsjfInputs
 from lpmsync.domain.sanitise import sanitise_page
 from lpmsync.domain.sync import Cursor, PageOutcome, SyncPage
@@ -113,17 +116,24 @@ class ItemRepository:
         with self._engine.connect() as conn:
             return [row_to_item(row) for row in conn.execute(query)]
 
-    def history(self, sources: Iterable[str] | None = None) -> list[StateChange]:
-        query = select(state_changes).order_by(
-            state_changes.c.source, state_changes.c.key, state_changes.c.at
-        )
+    def history(self, sources: Iterable[str] | None = None) -> History:
+        """The stored transitions as columns (see `History`), read as the driver returns them:
+        no datetime or row object per transition."""
+        table = state_changes.c
+        query = select(
+            table.source,
+            table.key,
+            type_coerce(table.at, String),
+            table.from_status,
+            table.to_status,
+        ).order_by(table.source, table.key, table.at)
         if sources is not None:
-            query = query.where(state_changes.c.source.in_(list(sources)))
+            query = query.where(table.source.in_(list(sources)))
         with self._engine.connect() as conn:
-            return [
-                StateChange(r.source, r.key, r.at, r.from_status, r.to_status)
-                for r in conn.execute(query)
-            ]
+            # The driver's own rows, a chunk at a time: the raw types need no processing, Row
+            # objects cost, and only the columns' integers and codes are kept.
+            cursor = conn.execute(query).cursor
+            return History.from_chunks(_columns(rows) for rows in _fetched(cursor))
 
     def hygiene_counts(self) -> dict[str, tuple[int, int]]:
         """Per source, (unmapped, skipped) items as the store holds them now: unmapped items in
@@ -232,6 +242,27 @@ def _delete_skipped(conn: Connection, source: str, keys: set[str]) -> None:
                 skipped_items.c.source == source, skipped_items.c.key.in_(chunk)
             )
         )
+
+
+_HISTORY_CHUNK = 20_000  # rows per fetch when reading history
+
+
+def _fetched(cursor: Any) -> Iterator[list[Any]]:
+    while rows := cursor.fetchmany(_HISTORY_CHUNK):
+        yield rows
+
+
+def _columns(rows: Sequence[Any]) -> Chunk:
+    source, key, at, from_status, to_status = (list(map(itemgetter(i), rows)) for i in range(5))
+    return source, key, _micros(at), from_status, to_status
+
+
+def _micros(values: Sequence[Any]) -> Sequence[int]:
+    """Instants as microseconds since the epoch: SQLite hands back its UTC text as stored,
+    PostgreSQL timezone-aware datetimes."""
+    if isinstance(values[0], str):
+        return to_micros(map(datetime.fromisoformat, values), naive=True)
+    return to_micros(values)
 
 
 def _insert_for(conn: Connection) -> Any:

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from lpmsync.domain.findings import Finding, Severity
+from lpmsync.domain.history import as_history, last_entries
 from lpmsync.domain.model import ItemRef, StateChange, WorkItem
 from lpmsync.domain.policies import PortfolioPolicy
 from lpmsync.domain.report import Analysis, ThemeAssignment
@@ -139,15 +140,8 @@ def entered_dates(
     current status, else its last update (the same fallbacks as the analysis)."""
     known = list(items)
     status = {(i.source, i.key): i.status for i in known if i.entered_state_at is None}
-    latest: dict[tuple[str, str], datetime] = {}
-    for change in history:
-        key = (change.source, change.key)
-        if status.get(key) == change.to_status and change.at > latest.get(key, change.at - _EPS):
-            latest[key] = change.at
+    latest = last_entries(as_history(history), status) if status else {}
     return {i.ref: i.entered_state_at or latest.get((i.source, i.key)) or i.updated for i in known}
-
-
-_EPS = timedelta(microseconds=1)
 
 
 def _children(items: Iterable[WorkItem]) -> dict[ItemRef, tuple[WorkItem, ...]]:
