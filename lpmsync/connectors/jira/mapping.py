@@ -112,7 +112,7 @@ class MappingConfig:
     value_stream_prefix: str = "vs-"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MappedIssue:
     """One raw issue's outcome: an item (with its history) or a skip with its reason (a
     malformed item, or an issue type that is not part of the portfolio)."""

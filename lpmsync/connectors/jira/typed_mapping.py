@@ -10,7 +10,7 @@ plain mapping's.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from operator import attrgetter
 from typing import Any
 
@@ -39,7 +39,15 @@ from lpmsync.connectors.jira.values import (
     person,
     texts,
 )
-from lpmsync.domain.model import UNMAPPED, ItemRef, SkippedItem, StateChange, WorkItem, WsjfInputs
+from lpmsync.domain.model import (
+    UNMAPPED,
+    ItemRef,
+    SkippedItem,
+    StateChange,
+    state_change,
+    work_item,
+    wsjf_inputs,
+)
 
 Getter = Callable[[Any], Any]
 _INT64 = range(-(2**63), 2**64)  # what orjson reads as an int (it reads larger ones as floats)
@@ -117,34 +125,29 @@ class TypedMapper:
         history = self._history(key, issue, histories)
         labels = names(self._labels(fields), "labels")
         components = _component_names(self._components(fields))
-        item = WorkItem(
-            source=self._source,
-            key=key,
-            id=issue.id,
-            level=level,
-            title=_text(self._summary(fields)),
-            url=self._browse + key,
-            status=status,
-            state=lookup(config.statuses, status) or UNMAPPED,
-            created=created,
-            updated=parse_datetime(self._updated(fields), "updated"),
-            entered_state_at=entered_state_at(history, status, status_id) or created,
-            parent=self._parent(fields),
-            theme_values=self._texts(self._theme, fields),
-            labels=labels,
-            components=components,
-            value_stream=self._stream(fields, labels, components),
-            owner=_person(self._owner(fields)),
-            estimate=self._number(0, fields),
-            wsjf=WsjfInputs(
-                self._number(1, fields),
-                self._number(2, fields),
-                self._number(3, fields),
-                self._number(4, fields),
-            ),
-            target_date=due_date_value(self._due(fields), self._config.fields.due_date)
-            if self._due is not None
-            else None,
+        number = self._number
+        item = work_item(  # every field, in WorkItem's order
+            self._source,
+            key,
+            issue.id,
+            level,
+            _text(self._summary(fields)),
+            self._browse + key,
+            status,
+            lookup(config.statuses, status) or UNMAPPED,
+            created,
+            parse_datetime(self._updated(fields), "updated"),
+            entered_state_at(history, status, status_id) or created,
+            self._parent(fields),
+            self._texts(self._theme, fields),
+            labels,
+            components,
+            None,  # area_path: Azure DevOps only
+            self._stream(fields, labels, components),
+            _person(self._owner(fields)),
+            number(0, fields),
+            wsjf_inputs(number(1, fields), number(2, fields), number(3, fields), number(4, fields)),
+            self._due_date(fields),
         )
         return MappedIssue(key, item=item, history=tuple(change for change, _ in history))
 
@@ -191,6 +194,11 @@ class TypedMapper:
             return next((one[len(prefix) :] for one in labels if one.startswith(prefix)), None)
         values = self._texts(self._value_stream, fields)
         return values[0] if values else None
+
+    def _due_date(self, fields: Any) -> date | None:
+        if self._due is None:
+            return None
+        return due_date_value(self._due(fields), self._config.fields.due_date)
 
     def _number(self, position: int, fields: Any) -> float | None:
         get, field_id, what = self._numbers[position]
@@ -275,7 +283,7 @@ def typed_status_changes(
             from_status, target = change.fromString, change.to
             found.append(
                 (
-                    StateChange(
+                    state_change(
                         source,
                         key,
                         at,
