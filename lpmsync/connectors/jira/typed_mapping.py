@@ -10,7 +10,8 @@ plain mapping's.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from math import isfinite
 from operator import attrgetter
 from typing import Any
 
@@ -35,7 +36,6 @@ from lpmsync.connectors.jira.values import (
     due_date_value,
     issue_key_of,
     names,
-    parse_datetime,
     person,
     texts,
 )
@@ -121,11 +121,13 @@ class TypedMapper:
             reason = f"issue type {type_name[:80]!r} is not mapped in issue_types"
             return MappedIssue(key, skipped=SkippedItem(self._source, key, reason))
         status, status_id = _named(self._status(fields))
-        created = parse_datetime(self._created(fields), "created")
+        created = _utc(self._created(fields))
         history = self._history(key, issue, histories)
         labels = names(self._labels(fields), "labels")
         components = _component_names(self._components(fields))
-        number = self._number
+        estimate, business_value, time_criticality, risk_reduction, job_size = self._numbers_of(
+            fields
+        )
         item = work_item(  # every field, in WorkItem's order
             self._source,
             key,
@@ -136,7 +138,7 @@ class TypedMapper:
             status,
             lookup(config.statuses, status) or UNMAPPED,
             created,
-            parse_datetime(self._updated(fields), "updated"),
+            _utc(self._updated(fields)),
             entered_state_at(history, status, status_id) or created,
             self._parent(fields),
             self._texts(self._theme, fields),
@@ -145,19 +147,20 @@ class TypedMapper:
             None,  # area_path: Azure DevOps only
             self._stream(fields, labels, components),
             _person(self._owner(fields)),
-            number(0, fields),
-            wsjf_inputs(number(1, fields), number(2, fields), number(3, fields), number(4, fields)),
+            estimate,
+            wsjf_inputs(business_value, time_criticality, risk_reduction, job_size),
             self._due_date(fields),
         )
-        return MappedIssue(key, item=item, history=tuple(change for change, _ in history))
+        return MappedIssue(key, item=item, history=tuple([change for change, _ in history]))
 
     def _history(
         self, key: str, issue: Any, given: Sequence[Any] | None
     ) -> list[tuple[StateChange, str | None]]:
-        if given is None:
+        if given is None:  # Data Center: in the issue, decoded with it
             changelog = issue.changelog
-            given = (changelog.histories if changelog is not None else None) or []
-        if all(type(one) is History for one in given):
+            embedded = changelog.histories if changelog is not None else None
+            return typed_status_changes(key, embedded or (), self._source)
+        if all([type(one) is History for one in given]):
             return typed_status_changes(key, given, self._source)
         return status_changes(key, plain_histories(given), self._source)
 
@@ -200,14 +203,30 @@ class TypedMapper:
             return None
         return due_date_value(self._due(fields), self._config.fields.due_date)
 
-    def _number(self, position: int, fields: Any) -> float | None:
-        get, field_id, what = self._numbers[position]
-        if get is None:
-            return None
-        value = get(fields)
-        if type(value) is int and value not in _INT64:
-            raise _UnusualValueError
-        return number_field_value(value, field_id, what)
+    def _numbers_of(self, fields: Any) -> list[float | None]:
+        """The estimate and the WSJF inputs, in that order."""
+        found: list[float | None] = []
+        for get, field_id, what in self._numbers:
+            value = None if get is None else get(fields)
+            if value is None or (type(value) is float and isfinite(value)):  # the usual case
+                found.append(value)
+                continue
+            if type(value) is int and value not in _INT64:
+                raise _UnusualValueError
+            found.append(number_field_value(value, field_id, what))
+        return found
+
+
+def _utc(value: Any) -> datetime:
+    """`values.parse_datetime` of a usual value (anything else: the plain mapping)."""
+    if type(value) is not str:
+        raise _UnusualValueError
+    parsed = datetime.fromisoformat(value)  # ValueError: the plain mapping gives the reason
+    if parsed.tzinfo is UTC:
+        return parsed
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
 
 
 def _named(value: Any) -> tuple[str, str | None]:
@@ -279,7 +298,7 @@ def typed_status_changes(
             if type(to_status) is not str or not to_status:
                 continue
             if at is None:
-                at = parse_datetime(history.created, "changelog created")  # raises: plain path
+                at = _utc(history.created)  # raises: the plain path skips the entry
             from_status, target = change.fromString, change.to
             found.append(
                 (
