@@ -49,7 +49,7 @@ from lpmsync.connectors.jira.structs import (
     decode_changelogs,
     decode_issues,
 )
-from lpmsync.connectors.jira.values import MalformedValueError, parse_datetime
+from lpmsync.connectors.jira.values import JSON_OBJECT, MalformedValueError, parse_datetime
 from lpmsync.connectors.parallel import ordered_parallel_map
 from lpmsync.errors import FatalConnectorError
 
@@ -64,7 +64,7 @@ CHANGELOG_BATCH = 1000  # changelog/bulkfetch's maximum
 CHANGELOG_PAGE = 10000  # histories per changelog page: one page per batch in practice
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Found:
     key: str
     id: str
@@ -244,7 +244,7 @@ def _tasks(ids: Sequence[str], keys: Sequence[str]) -> Iterator[_Task]:
 
 
 def _found(issue: object, url: str) -> _Found:
-    if isinstance(issue, Mapping):
+    if isinstance(issue, JSON_OBJECT):  # a dict: checked before the slow Mapping ABC
         key, ident = text(issue.get("key")), text(issue.get("id"))
         fields = issue.get("fields")
         if key and ident:
@@ -254,7 +254,7 @@ def _found(issue: object, url: str) -> _Found:
 
 
 def _updated(fields: object) -> datetime | None:
-    if not isinstance(fields, Mapping) or "updated" not in fields:
+    if not isinstance(fields, JSON_OBJECT) or "updated" not in fields:
         return None
     try:
         return parse_datetime(fields.get("updated"), "updated")
