@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 UNMAPPED = "unmapped"
 """The portfolio state of an item whose tracker status the source's mapping does not know.
@@ -107,3 +109,60 @@ class SkippedItem:
     source: str
     key: str
     reason: str
+
+
+# -- fast constructors -------------------------------------------------------------------------
+# A frozen dataclass's `__init__` sets each field through `object.__setattr__`; setting the slots
+# through their descriptors builds the same object in about half the time. The connectors build
+# an item and a few state changes per tracker item, tens of thousands per sync.
+
+
+def _slot_setters(cls: type) -> tuple[Callable[[object, object], None], ...]:
+    return tuple(getattr(cls, one.name).__set__ for one in fields(cls))
+
+
+_new = object.__new__
+_CHANGE = _slot_setters(StateChange)
+_WSJF = _slot_setters(WsjfInputs)
+_ITEM = _slot_setters(WorkItem)
+
+
+def state_change(
+    source: str, key: str, at: datetime, from_status: str | None, to_status: str
+) -> StateChange:
+    """`StateChange(source, key, at, from_status, to_status)`, built faster."""
+    change: StateChange = _new(StateChange)
+    set_source, set_key, set_at, set_from, set_to = _CHANGE
+    set_source(change, source)
+    set_key(change, key)
+    set_at(change, at)
+    set_from(change, from_status)
+    set_to(change, to_status)
+    return change
+
+
+def wsjf_inputs(
+    business_value: float | None,
+    time_criticality: float | None,
+    risk_reduction: float | None,
+    job_size: float | None,
+) -> WsjfInputs:
+    """`WsjfInputs(...)` with every value given, built faster."""
+    inputs: WsjfInputs = _new(WsjfInputs)
+    set_business_value, set_time_criticality, set_risk_reduction, set_job_size = _WSJF
+    set_business_value(inputs, business_value)
+    set_time_criticality(inputs, time_criticality)
+    set_risk_reduction(inputs, risk_reduction)
+    set_job_size(inputs, job_size)
+    return inputs
+
+
+def work_item(*values: Any) -> WorkItem:
+    """`WorkItem(...)` from every field's value, in the order the class declares them, built
+    faster (a missing or extra value raises, as the constructor would)."""
+    if len(values) != len(_ITEM):
+        raise TypeError(f"work_item() takes {len(_ITEM)} values ({len(values)} given)")
+    item: WorkItem = _new(WorkItem)
+    for set_value, value in zip(_ITEM, values):  # noqa: B905 (the lengths are checked above)
+        set_value(item, value)
+    return item

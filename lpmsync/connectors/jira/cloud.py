@@ -21,9 +21,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
-from lpmsync.connectors.jira.changelogs import decode_changelogs
 from lpmsync.connectors.jira.cursor import (
     Mode,
     Plan,
@@ -39,10 +39,17 @@ from lpmsync.connectors.jira.fetch import (
     SearchFetcher,
     Started,
     chunks,
+    issue_ids,
     text,
 )
 from lpmsync.connectors.jira.jql import changed_jql, scope_jql
-from lpmsync.connectors.jira.values import MalformedValueError, parse_datetime
+from lpmsync.connectors.jira.structs import (
+    TypedChangelogs,
+    TypedIssues,
+    decode_changelogs,
+    decode_issues,
+)
+from lpmsync.connectors.jira.values import JSON_OBJECT, MalformedValueError, parse_datetime
 from lpmsync.connectors.parallel import ordered_parallel_map
 from lpmsync.errors import FatalConnectorError
 
@@ -57,7 +64,7 @@ CHANGELOG_BATCH = 1000  # changelog/bulkfetch's maximum
 CHANGELOG_PAGE = 10000  # histories per changelog page: one page per batch in practice
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Found:
     key: str
     id: str
@@ -155,11 +162,10 @@ class CloudFetcher(SearchFetcher):
                 histories = result
                 continue
             issues, errors = result
-            wanted = {text(issue.get("id")) for issue in issues if isinstance(issue, Mapping)}
             yield RawBatch(
                 marker=task.keys[-1],
                 issues=issues,
-                histories={ident: histories.get(ident, ()) for ident in wanted if ident},
+                histories={ident: histories.get(ident, ()) for ident in set(issue_ids(issues))},
                 errors=errors,
             )
 
@@ -168,16 +174,17 @@ class CloudFetcher(SearchFetcher):
             return task, self._changelogs(task.ids)
         return task, self._issues(task.ids, task.keys)
 
-    def _issues(self, ids: Sequence[str], keys: Sequence[str]) -> tuple[list[Any], dict[str, str]]:
-        reply = self._http.post(BULK_ISSUES, {"issueIdsOrKeys": list(ids), "fields": self._fields})
-        data = reply.data if isinstance(reply.data, Mapping) else {}
-        key_of = dict(zip(ids, keys, strict=True))
-        errors: dict[str, str] = {}
-        for error in data.get("issueErrors") or ():
-            ident = text(error.get("id")) if isinstance(error, Mapping) else None
-            if ident in key_of:
-                errors[key_of[ident]] = str(error.get("errorMessage") or "no reason given")
-        issues = data.get("issues")
+    def _issues(
+        self, ids: Sequence[str], keys: Sequence[str]
+    ) -> tuple[list[Any] | TypedIssues, dict[str, str]]:
+        body = {"issueIdsOrKeys": list(ids), "fields": self._fields}
+        decode = partial(decode_issues, layout=self._layout)
+        data = self._http.post(BULK_ISSUES, body, decode).data
+        if isinstance(data, TypedIssues):
+            return data, _issue_errors(data.page.issueErrors, ids, keys)
+        answer = data if isinstance(data, Mapping) else {}
+        issues = answer.get("issues")
+        errors = _issue_errors(answer.get("issueErrors"), ids, keys)
         return (list(issues) if isinstance(issues, list) else []), errors
 
     def _changelogs(self, ids: Sequence[str]) -> dict[str, list[Any]]:
@@ -193,15 +200,35 @@ class CloudFetcher(SearchFetcher):
             if token:
                 body["nextPageToken"] = token
             data = self._http.post(BULK_CHANGELOGS, body, decode_changelogs).data
-            page = data if isinstance(data, Mapping) else {}
-            for entry in page.get("issueChangeLogs") or ():
-                ident = text(entry.get("issueId")) if isinstance(entry, Mapping) else None
-                if ident:
-                    found.setdefault(ident, []).extend(entry.get("changeHistories") or ())
-            next_token = page.get("nextPageToken")
+            next_token = _add_changelogs(found, data)
             if not next_token or next_token == token:
                 return found
             token = str(next_token)
+
+
+def _issue_errors(listed: Any, ids: Sequence[str], keys: Sequence[str]) -> dict[str, str]:
+    """Jira's `issueErrors` by key (the ones about the ids asked for)."""
+    key_of = dict(zip(ids, keys, strict=True))
+    errors: dict[str, str] = {}
+    for error in listed or ():
+        ident = text(error.get("id")) if isinstance(error, Mapping) else None
+        if ident in key_of:
+            errors[key_of[ident]] = str(error.get("errorMessage") or "no reason given")
+    return errors
+
+
+def _add_changelogs(found: dict[str, list[Any]], data: Any) -> Any:
+    """Add one changelog page's histories to `found`; its `nextPageToken`."""
+    if isinstance(data, TypedChangelogs):
+        for ident, histories in data.histories.items():
+            found.setdefault(ident, []).extend(histories)
+        return data.next_page_token
+    page = data if isinstance(data, Mapping) else {}
+    for entry in page.get("issueChangeLogs") or ():
+        issue_id = text(entry.get("issueId")) if isinstance(entry, Mapping) else None
+        if issue_id:
+            found.setdefault(issue_id, []).extend(entry.get("changeHistories") or ())
+    return page.get("nextPageToken")
 
 
 def _tasks(ids: Sequence[str], keys: Sequence[str]) -> Iterator[_Task]:
@@ -217,7 +244,7 @@ def _tasks(ids: Sequence[str], keys: Sequence[str]) -> Iterator[_Task]:
 
 
 def _found(issue: object, url: str) -> _Found:
-    if isinstance(issue, Mapping):
+    if isinstance(issue, JSON_OBJECT):  # a dict: checked before the slow Mapping ABC
         key, ident = text(issue.get("key")), text(issue.get("id"))
         fields = issue.get("fields")
         if key and ident:
@@ -227,7 +254,7 @@ def _found(issue: object, url: str) -> _Found:
 
 
 def _updated(fields: object) -> datetime | None:
-    if not isinstance(fields, Mapping) or "updated" not in fields:
+    if not isinstance(fields, JSON_OBJECT) or "updated" not in fields:
         return None
     try:
         return parse_datetime(fields.get("updated"), "updated")

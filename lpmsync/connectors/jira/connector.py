@@ -23,6 +23,7 @@ from lpmsync.connectors.jira.http import JiraAuth, JiraHttp
 from lpmsync.connectors.jira.jql import reading
 from lpmsync.connectors.jira.mapping import FieldIds, MappingConfig
 from lpmsync.connectors.jira.pages import PageBuilder
+from lpmsync.connectors.jira.structs import layout_for
 from lpmsync.connectors.retry import RetryableError, RetryPolicy
 from lpmsync.domain.sync import SyncPage, SyncRequest
 from lpmsync.errors import ConfigError, FatalConnectorError
@@ -144,7 +145,7 @@ class JiraConnector:
         self._fetcher = fetcher_class(
             http,
             config.jql,
-            field_ids.requested(),
+            layout_for(field_ids),
             config.parallelism,
             config.removal_check_interval or None,  # 0: list on every sync
         )

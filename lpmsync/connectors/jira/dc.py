@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from lpmsync.connectors.jira.cursor import (
@@ -33,10 +34,11 @@ from lpmsync.connectors.jira.fetch import (
     SearchFetcher,
     Started,
     chunks,
-    text,
+    issue_keys,
 )
 from lpmsync.connectors.jira.http import JiraHttp
 from lpmsync.connectors.jira.jql import changed_jql, keys_jql, scope_jql
+from lpmsync.connectors.jira.structs import TypedIssues, decode_issues
 from lpmsync.connectors.parallel import ordered_parallel_map
 from lpmsync.errors import FatalConnectorError
 
@@ -48,7 +50,7 @@ KEYS_PER_QUERY = 500  # `key in (...)` batches for issues fetched by key
 
 @dataclass(frozen=True)
 class _Page:
-    issues: list[Any]
+    issues: list[Any] | TypedIssues
     total: int
     size: int
     server_time: datetime | None
@@ -86,7 +88,7 @@ class DataCenterFetcher(SearchFetcher):
     def _changed(self, since: str, fetched: list[str]) -> Iterator[RawBatch]:
         """The issues updated since the watermark, their keys added to `fetched`."""
         for page in self._search_all(changed_jql(self._jql, since), self._fields, ISSUE_PAGE):
-            fetched.extend(_keys(page.issues))
+            fetched.extend(issue_keys(page.issues))
             yield RawBatch(None, page.issues)  # in `updated` order: it marks no position
 
     def _by_key(self, keys: Sequence[str]) -> Iterator[RawBatch]:
@@ -104,7 +106,7 @@ class DataCenterFetcher(SearchFetcher):
             if index == 0:
                 total = page.total
                 yield Started(page.server_time)
-            keys = _keys(page.issues)
+            keys = issue_keys(page.issues)
             seen.extend(keys)
             yield RawBatch(keys[-1] if keys else None, page.issues)
         distinct = tuple(dict.fromkeys(seen))
@@ -130,30 +132,29 @@ class DataCenterFetcher(SearchFetcher):
         body: dict[str, Any] = {"jql": jql, "startAt": start, "maxResults": size, "fields": fields}
         if expand:
             body["expand"] = ["changelog"]
-        reply = self._http.post(SEARCH, body)
-        data = reply.data if isinstance(reply.data, Mapping) else {}
-        issues = data.get("issues")
-        issues = list(issues) if isinstance(issues, list) else []
-        total = data.get("total")
-        effective = data.get("maxResults")
+        reply = self._http.post(SEARCH, body, partial(decode_issues, layout=self._layout))
+        data = reply.data
+        issues: list[Any] | TypedIssues
+        if isinstance(data, TypedIssues):
+            issues, total, effective = data, data.page.total, data.page.maxResults
+        else:
+            data = data if isinstance(data, Mapping) else {}
+            found, total, effective = data.get("issues"), data.get("total"), data.get("maxResults")
+            issues = list(found) if isinstance(found, list) else []
+        count = len(issues)
         return _Page(
             issues=issues,
-            total=total if isinstance(total, int) else start + len(issues),
-            size=effective if isinstance(effective, int) and effective > 0 else len(issues),
+            total=total if isinstance(total, int) else start + count,
+            size=effective if isinstance(effective, int) and effective > 0 else count,
             server_time=reply.server_time,
         )
 
 
 def _listed_keys(page: _Page, http: JiraHttp) -> list[str]:
-    keys = _keys(page.issues)
+    keys = issue_keys(page.issues)
     if len(keys) != len(page.issues):
         # A listing without keys cannot say what is in scope; acting on it could delete all.
         raise FatalConnectorError(
             f"{SEARCH} on {http.url} returned an issue without a key", source=http.source
         )
     return keys
-
-
-def _keys(issues: Sequence[Any]) -> list[str]:
-    found = (text(issue.get("key")) for issue in issues if isinstance(issue, Mapping))
-    return [key for key in found if key]

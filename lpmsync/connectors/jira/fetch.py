@@ -15,6 +15,7 @@ from typing import Any, Protocol, TypeVar
 
 from lpmsync.connectors.jira.cursor import Plan
 from lpmsync.connectors.jira.http import JiraHttp
+from lpmsync.connectors.jira.structs import IssueLayout, TypedIssues
 
 T = TypeVar("T")
 
@@ -39,10 +40,11 @@ class RawBatch:
     """Raw issues for one page. `marker` is the last listed key this batch completes, in
     listing order (a full sync resumes after it); None for a batch outside that order (the
     issues a changed-issues search returned). `histories` are changelogs by issue id; None when
-    each issue embeds its own (`expand=changelog`). `errors` are keys Jira could not return."""
+    each issue embeds its own (`expand=changelog`). `errors` are keys Jira could not return.
+    `issues` are decoded into structs (`TypedIssues`) or, for a page of another shape, plain."""
 
     marker: str | None
-    issues: Sequence[Any]
+    issues: Sequence[Any] | TypedIssues
     histories: Mapping[str, Sequence[Any]] | None = None
     errors: Mapping[str, str] = field(default_factory=dict)
 
@@ -63,13 +65,14 @@ class SearchFetcher:
         self,
         http: JiraHttp,
         jql: str,
-        fields: Sequence[str],
+        layout: IssueLayout,
         parallelism: int,
         removal_check: timedelta | None = None,
     ) -> None:
         self._http = http
         self._jql = jql
-        self._fields = list(fields)
+        self._fields = list(layout.attributes)  # the requested field ids, in order
+        self._layout = layout
         self._parallelism = parallelism
         self._removal_check = removal_check  # None: list every key on every sync
 
@@ -77,6 +80,22 @@ class SearchFetcher:
 def chunks(values: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+def issue_keys(issues: Sequence[Any] | TypedIssues) -> list[str]:
+    """The keys of a page's issues (plain issues without a key left out)."""
+    if isinstance(issues, TypedIssues):
+        return issues.keys()
+    found = (text(issue.get("key")) for issue in issues if isinstance(issue, Mapping))
+    return [key for key in found if key]
+
+
+def issue_ids(issues: Sequence[Any] | TypedIssues) -> list[str]:
+    """The ids of a page's issues (plain issues without an id left out)."""
+    if isinstance(issues, TypedIssues):
+        return issues.ids()
+    found = (text(issue.get("id")) for issue in issues if isinstance(issue, Mapping))
+    return [ident for ident in found if ident]
 
 
 def text(value: object) -> str | None:

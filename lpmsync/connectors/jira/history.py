@@ -59,11 +59,11 @@ def status_changes(
                     target if isinstance(target, str) else None,
                 )
             )
-    found.sort(key=_when)
+    found.sort(key=by_time)
     return found
 
 
-def _when(pair: tuple[StateChange, str | None]) -> datetime:
+def by_time(pair: tuple[StateChange, str | None]) -> datetime:
     return pair[0].at
 
 

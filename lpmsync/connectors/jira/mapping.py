@@ -112,7 +112,7 @@ class MappingConfig:
     value_stream_prefix: str = "vs-"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MappedIssue:
     """One raw issue's outcome: an item (with its history) or a skip with its reason (a
     malformed item, or an issue type that is not part of the portfolio)."""
@@ -158,7 +158,7 @@ def _map(
     if not isinstance(fields, JSON_OBJECT):
         raise MalformedValueError("issue has no fields")
     type_name, _ = named(fields.get("issuetype"), "issuetype")
-    level = _lookup(config.issue_types, type_name)
+    level = lookup(config.issue_types, type_name)
     if level is None:  # e.g. a Story found by a broad JQL: counted, so it can be seen
         reason = f"issue type {type_name[:80]!r} is not mapped in issue_types"
         return MappedIssue(key, skipped=SkippedItem(config.source, key, reason))
@@ -173,7 +173,7 @@ def _map(
         title=_title(fields),
         url=f"{config.base_url}/browse/{key}",
         status=status,
-        state=_lookup(config.statuses, status) or UNMAPPED,
+        state=lookup(config.statuses, status) or UNMAPPED,
         created=created,
         updated=parse_datetime(fields.get("updated"), "updated"),
         entered_state_at=entered_state_at(history, status, status_id) or created,
@@ -190,7 +190,7 @@ def _map(
     return MappedIssue(key, item=item, history=tuple(change for change, _ in history))
 
 
-def _lookup(table: Mapping[str, Any], name: str) -> Any:
+def lookup(table: Mapping[str, Any], name: str) -> Any:
     """Exact match first; then case-insensitive, since Jira names are case-insensitive."""
     if name in table:
         return table[name]
@@ -246,7 +246,10 @@ def _value_stream(
 
 
 def _number_field(fields: Mapping[str, Any], field_id: str | None, what: str) -> float | None:
-    value = fields.get(field_id) if field_id else None
+    return number_field_value(fields.get(field_id) if field_id else None, field_id, what)
+
+
+def number_field_value(value: Any, field_id: str | None, what: str) -> float | None:
     if value is None or (type(value) is float and math.isfinite(value)):  # no message needed
         return value
     return number(value, f"{what} field {field_id}")

@@ -11,13 +11,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
 from lpmsync.connectors.jira.cursor import CursorState, Mode, Plan, boundary, watermark
 from lpmsync.connectors.jira.fetch import Event, Listing, RawBatch, Started
 from lpmsync.connectors.jira.mapping import MappedIssue, MappingConfig, map_issue
+from lpmsync.connectors.jira.structs import TypedIssues
+from lpmsync.connectors.jira.typed_mapping import TypedMapper
 from lpmsync.connectors.jira.values import (
     JSON_OBJECT,
     MalformedValueError,
@@ -41,6 +43,7 @@ class PageBuilder:
     ) -> None:
         self._plan = plan
         self._mapping = mapping
+        self._typed = TypedMapper(mapping)
         self._read_back = read_back  # minutes the next search reads before W, given the offset
         self._requests_made = requests_made
         self._reported = reported  # requests already attributed to an earlier page or run
@@ -68,9 +71,8 @@ class PageBuilder:
         items: list[WorkItem] = []
         history: list[StateChange] = []
         skipped: list[SkippedItem] = []
-        for raw in batch.issues:
-            mapped = map_issue(raw, _histories_of(raw, batch.histories), self._mapping)
-            self._note(mapped, raw)
+        for mapped, raw_updated in self._mapped(batch):
+            self._note(mapped, raw_updated)
             if mapped.item is not None:
                 items.append(mapped.item)
                 history.extend(mapped.history)
@@ -92,12 +94,24 @@ class PageBuilder:
             requests=self._take_requests(),
         )
 
-    def _note(self, mapped: MappedIssue, raw: object) -> None:
+    def _mapped(self, batch: RawBatch) -> Iterator[tuple[MappedIssue, object]]:
+        """Each issue of the batch mapped, with its `updated` as Jira wrote it."""
+        issues, histories = batch.issues, batch.histories
+        if isinstance(issues, TypedIssues):
+            typed = self._typed
+            for index, issue in enumerate(issues.issues):
+                given = None if histories is None else histories.get(issue.id, ())
+                yield typed.map(issues, index, given), typed.raw_updated(issue)
+            return
+        for raw in issues:
+            mapped = map_issue(raw, _histories_of(raw, histories), self._mapping)
+            fields = raw.get("fields") if isinstance(raw, JSON_OBJECT) else None
+            yield mapped, fields.get("updated") if isinstance(fields, JSON_OBJECT) else None
+
+    def _note(self, mapped: MappedIssue, raw_updated: object) -> None:
         self._fetched.add(mapped.key)
         if mapped.item is None:
             self._ignored.add(mapped.key)
-        fields = raw.get("fields") if isinstance(raw, JSON_OBJECT) else None
-        raw_updated = fields.get("updated") if isinstance(fields, JSON_OBJECT) else None
         if mapped.item is not None:  # read from the same value already
             updated = mapped.item.updated
         else:

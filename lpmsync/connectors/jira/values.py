@@ -184,7 +184,11 @@ def named(value: object, what: str) -> tuple[str, str | None]:
 def due_date(fields: Mapping[str, Any], field_id: str | None) -> date | None:
     """A date field (`duedate` is `2027-03-12`; a custom date-time field counts by its own day,
     as Jira shows it)."""
-    value = fields.get(field_id) if field_id else None
+    return due_date_value(fields.get(field_id) if field_id else None, field_id)
+
+
+def due_date_value(value: object, field_id: str | None) -> date | None:
+    """`due_date` of the field's value."""
     if value is None or value == "":
         return None
     if not isinstance(value, str):
