@@ -42,6 +42,7 @@ def query_by_wiql(state: AdoState, request: Request) -> Response:
     )
     result = run_wiql(text, state.dataset, state.view, scope, _int_arg(request, "$top"))
     org = state.org_url(request)
+    items = f"{org}/_apis/wit/workItems/"  # state.item_url's prefix, worked out once
     answer = {
         "queryType": "flat",
         "queryResultType": "workItem",
@@ -51,9 +52,7 @@ def query_by_wiql(state: AdoState, request: Request) -> Response:
             {"field": _field_ref(org, definition), "descending": descending}
             for definition, descending in result.sort
         ],
-        "workItems": [
-            {"id": item_id, "url": state.item_url(request, item_id)} for item_id in result.ids
-        ],
+        "workItems": [{"id": item_id, "url": f"{items}{item_id}"} for item_id in result.ids],
     }
     return Response(200, answer, content_type="application/json; charset=utf-8")
 
