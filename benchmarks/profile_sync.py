@@ -31,8 +31,9 @@ def user_cpu() -> float:
 
 
 class Stages:
-    """CPU of the main thread inside mapping and inside the store's page commit (thread_time, so
-    the fetch threads' decoding is not counted here; it is the remainder of the process total)."""
+    """CPU inside mapping (the main thread) and inside the store's page commit (the commit
+    thread), each by thread_time, so the fetch threads' decoding is not counted here; it is the
+    remainder of the process total."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {"map": 0.0, "store": 0.0}

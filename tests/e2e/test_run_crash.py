@@ -3,6 +3,8 @@ Slack exactly once."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -32,6 +34,23 @@ def store_at(tmp_path: Path) -> SqlStore:
     return open_store(f"sqlite:///{tmp_path / 'data' / 'lpmsync.db'}")
 
 
+def committed_keys(tmp_path: Path) -> set[str]:
+    store = store_at(tmp_path)
+    try:
+        return {item.key for item in store.items.load(["ado"])}
+    finally:
+        store.close()
+
+
+def eventually(condition: Callable[[], object]) -> bool:
+    deadline = time.monotonic() + WAIT
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def expected_keys(box: Sandbox) -> set[str]:
     items = box.portfolio.work_items(box.portfolio.ado, "ado", ADO_MAPPING)
     return {item.key for item in items}
@@ -50,12 +69,14 @@ def assert_each_alert_posted_once(box: Sandbox, store: SqlStore) -> None:
 
 def test_a_kill_during_a_sync_keeps_whole_pages_and_a_restart_completes(tmp_path: Path) -> None:
     # The connector yields a page once the next batch is in (it holds one back to know which
-    # page is last), so page 1 is committed by the time batch 3 is requested and held.
+    # page is last), so page 1 is handed to the commit thread by the time batch 3 is requested
+    # and held; the kill comes once it is committed.
     gate = Gate("workitemsbatch", block_from=3)
     with sandbox(size=500, ado_gate=gate.wrap) as box:
         config = write_config(tmp_path, box, ado_parallelism=1)
         with running(config, "--sync-now") as service:
             assert gate.arrived.wait(WAIT), service.output()
+            assert eventually(lambda: committed_keys(tmp_path)), service.output()
             service.process.kill()
             service.process.wait(WAIT)
         gate.open()

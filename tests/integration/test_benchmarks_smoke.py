@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from benchmarks.__main__ import main
+from benchmarks.sync_timeline import Span, summary
+from benchmarks.sync_timeline import main as timeline
 
 
 @pytest.mark.slow
@@ -32,3 +34,35 @@ def test_quick_benchmark_run_writes_results(tmp_path: Path) -> None:
         "Digest",
         "Board",
     }
+
+
+def test_sync_timeline_phases_from_spans() -> None:
+    spans = [
+        Span("http", "MainThread", 0.010, 0.110, "POST /wiql"),
+        Span("http", "lpmsync-fetch_0", 0.120, 0.180),
+        Span("http", "lpmsync-fetch_1", 0.121, 0.200),
+        Span("map", "MainThread", 0.181, 0.193),
+        Span("store", "MainThread", 0.193, 0.213),
+        Span("store", "MainThread", 0.211, 0.230),
+    ]
+
+    lines = summary(spans, started=0.0, ended=0.250)
+
+    assert lines == [
+        "total 250 ms, 3 requests (2 on fetch threads)",
+        "first request at 10 ms",
+        "fetch window 120-200 ms (80 ms), median request 79.0 ms",
+        "main thread mapping and committing 40% of the fetch window",
+        "after the last response: 250 - 200 = 50 ms",
+        "map: 12 ms on the main thread",
+        "store: 39 ms on the main thread",
+    ]
+
+
+@pytest.mark.slow
+def test_sync_timeline_runs_against_the_sandbox(capsys: pytest.CaptureFixture[str]) -> None:
+    assert timeline(["--size", "100", "--latency-ms", "0", "--source", "ado", "--spans"]) == 0
+
+    out = capsys.readouterr().out
+    assert "total " in out and "2 requests (1 on fetch threads)" in out
+    assert "/wit/workItemsBatch" in out

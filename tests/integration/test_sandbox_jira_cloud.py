@@ -321,6 +321,27 @@ def test_changelog_bulkfetch_filters_by_field_id(
     assert fields(status_only) == {"status"}
 
 
+def test_changelogs_kept_rendered_follow_a_change_of_the_issue(
+    server: SandboxServer, portfolio: SamplePortfolio, http: requests.Session
+) -> None:
+    url = f"{server.url}/rest/api/3/changelog/bulkfetch"
+    body = {"issueIdsOrKeys": ["PORT-2"], "fieldIds": ["status"]}
+    before = http.post(url, json=body).json()
+    again = http.post(url, json=body).json()
+    moved = portfolio.jira_cloud.change(
+        "PORT-2",
+        portfolio.jira_cloud.items["PORT-2"].updated + timedelta(days=1),
+        status="Cancelled",
+    )
+    after = http.post(url, json=body).json()
+
+    assert again == before
+    [log] = after["issueChangeLogs"]
+    assert len(log["changeHistories"]) == len(before["issueChangeLogs"][0]["changeHistories"]) + 1
+    assert log["changeHistories"][-1]["created"] == jira_time(moved.updated)
+    assert log["changeHistories"][-1]["items"][0]["toString"] == "Cancelled"
+
+
 def test_changelog_bulkfetch_takes_at_most_1000_issues(
     server: SandboxServer, http: requests.Session
 ) -> None:

@@ -179,3 +179,49 @@ def test_a_stop_during_a_retry_wait_ends_the_source_as_interrupted(tmp_path: obj
     assert store.items.known_keys("fake") == {"A-1"}
     assert store.items.cursor("fake") == {"updated": "1"}  # the next sync resumes from here
     assert [run.status for run in store.runs.recent(job="sync")] == ["interrupted"]
+
+
+def test_pages_are_committed_on_a_thread_of_their_own_except_in_memory(tmp_path: object) -> None:
+    threads: dict[str, set[str]] = {}
+
+    def progress(source: str, page: SyncPage, outcome: object) -> None:
+        threads.setdefault(source, set()).add(threading.current_thread().name)
+
+    pages = [SyncPage(items=(work_item(f"A-{n}"),)) for n in range(3)]
+    for store, source in ((fresh_store(tmp_path), "file"), (open_store("sqlite://"), "memory")):
+        connector = FakeConnector(source, [replace_source(page, source) for page in pages])
+        summary = sync_source(store, connector, SteppingClock(), progress=progress)
+        assert (summary.status, summary.pages) == ("ok", 3)
+        assert len(store.items.known_keys(source)) == 3
+
+    assert threads == {"file": {"lpmsync-commit-file"}, "memory": {"MainThread"}}
+
+
+def test_a_failing_commit_stops_the_sync_and_nothing_after_it_is_committed(
+    tmp_path: object,
+) -> None:
+    store = fresh_store(tmp_path)
+    pages = [
+        SyncPage(items=(work_item(f"A-{n}"),), cursor={"updated": str(n)}, requests=1)
+        for n in range(6)
+    ]
+    connector = FakeConnector("fake", pages)
+
+    def progress(source: str, page: SyncPage, outcome: object) -> None:
+        if page.cursor == {"updated": "1"}:
+            raise RuntimeError("a progress bar that broke")
+
+    summary = sync_source(store, connector, SteppingClock(), progress=progress)
+
+    assert summary.status == "failed" and "a progress bar that broke" in (summary.error or "")
+    assert store.items.known_keys("fake") == {"A-0", "A-1"}  # committed before the failure
+    assert store.items.cursor("fake") == {"updated": "1"}
+    assert summary.pages == 2  # counted before its progress call failed
+    # Read no further than the committer's reach: one page queued, one being handed over, and
+    # the one read before the failure was seen (never all six).
+    assert connector.requests_made <= 5
+
+
+def replace_source(page: SyncPage, source: str) -> SyncPage:
+    items = tuple(work_item(item.key, source=source) for item in page.items)
+    return SyncPage(items=items, cursor=page.cursor)

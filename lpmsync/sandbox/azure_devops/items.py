@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from lpmsync.sandbox.azure_devops.common import (
@@ -14,6 +15,8 @@ from lpmsync.sandbox.azure_devops.common import (
     require_api_version,
 )
 from lpmsync.sandbox.azure_devops.fields import FieldDef, ItemView, render_fields, require_fields
+from lpmsync.sandbox.azure_devops.rendered import batch_body
+from lpmsync.sandbox.azure_devops.revisions import Revision
 from lpmsync.sandbox.azure_devops.state import AdoState
 from lpmsync.sandbox.azure_devops.wiql import WiqlScope, run_wiql
 from lpmsync.sandbox.dataset import SampleItem
@@ -39,6 +42,7 @@ def query_by_wiql(state: AdoState, request: Request) -> Response:
     )
     result = run_wiql(text, state.dataset, state.view, scope, _int_arg(request, "$top"))
     org = state.org_url(request)
+    items = f"{org}/_apis/wit/workItems/"  # state.item_url's prefix, worked out once
     answer = {
         "queryType": "flat",
         "queryResultType": "workItem",
@@ -48,9 +52,7 @@ def query_by_wiql(state: AdoState, request: Request) -> Response:
             {"field": _field_ref(org, definition), "descending": descending}
             for definition, descending in result.sort
         ],
-        "workItems": [
-            {"id": item_id, "url": state.item_url(request, item_id)} for item_id in result.ids
-        ],
+        "workItems": [{"id": item_id, "url": f"{items}{item_id}"} for item_id in result.ids],
     }
     return Response(200, answer, content_type="application/json; charset=utf-8")
 
@@ -132,6 +134,12 @@ def _work_items(
         raise bad_request("The expand parameter can not be used with the fields parameter.")
     wanted = require_fields(fields) if fields else None
     moment = _moment(as_of)
+    if moment is None:
+        current = _current_items(
+            state, request, wanted_ids, wanted, expand=expand_mode, policy=policy_mode
+        )
+        if current is not None:
+            return Response(200, current, content_type="application/json; charset=utf-8")
     value: list[dict[str, Any] | None] = []
     for item_id in wanted_ids:
         item = state.dataset.get(str(item_id))  # Azure DevOps keys are the id as text
@@ -144,6 +152,44 @@ def _work_items(
         value.append(_work_item(state, request, view, wanted, expand_mode))
     answer = {"count": len(value), "value": value}
     return Response(200, answer, content_type="application/json; charset=utf-8")
+
+
+def _current_items(
+    state: AdoState,
+    request: Request,
+    ids: list[int],
+    wanted: list[FieldDef] | None,
+    *,
+    expand: str,
+    policy: str,
+) -> bytes | None:
+    """The answer for the items' current revisions, encoded, from the rendered-items cache
+    (the same bytes as rendering it whole); None when an item cannot be encoded that way."""
+    org = state.org_url(request)
+    fields = None if wanted is None else tuple(definition.reference for definition in wanted)
+
+    def render(item: SampleItem, revision: Revision) -> dict[str, Any]:
+        return _work_item(state, request, state.view_at(revision, item), wanted, expand)
+
+    fragments: list[bytes | None] = []
+    for item_id in ids:
+        item = state.dataset.get(str(item_id))
+        if item is None:
+            if policy == "fail":
+                raise _missing(item_id)
+            fragments.append(None)
+            continue
+        revision = state.ledger.latest(item)
+        parent = state.dataset.get(item.parent_key) if item.parent_key is not None else None
+        fragment = state.rendered.fragment(
+            (item.key, org, fields, expand),
+            (item, revision, parent),
+            partial(render, item, revision),
+        )
+        if fragment is None:
+            return None
+        fragments.append(fragment)
+    return batch_body(fragments)
 
 
 def _view(state: AdoState, item: SampleItem | None, moment: Any) -> ItemView | None:

@@ -82,11 +82,20 @@ class RevisionLedger:
     def revisions(self, item: SampleItem) -> list[Revision]:
         """All revisions of one item, oldest first (noticing a change to it first)."""
         with self._lock:
-            if not self._initialised:
-                self.catch_up()  # the first sight of the data orders it by time, globally
-            if self._seen.get(item.key) is not item:
-                self._record([item])
-            return list(self._by_key[item.key])
+            return list(self._noticed(item))
+
+    def latest(self, item: SampleItem) -> Revision:
+        """The current revision of one item (noticing a change to it first). Revisions are only
+        ever appended, so the same object here means the item's whole history is unchanged."""
+        with self._lock:
+            return self._noticed(item)[-1]
+
+    def _noticed(self, item: SampleItem) -> list[Revision]:
+        if not self._initialised:
+            self.catch_up()  # the first sight of the data orders it by time, globally
+        if self._seen.get(item.key) is not item:
+            self._record([item])
+        return self._by_key[item.key]
 
     def page(
         self, after: int, size: int, accept: Callable[[Revision, SampleItem], bool]

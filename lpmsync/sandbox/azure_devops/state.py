@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from lpmsync.sandbox.azure_devops.common import AdoError, host_url, path_param
 from lpmsync.sandbox.azure_devops.fields import CURRENT_REVISION_END, ItemView
+from lpmsync.sandbox.azure_devops.rendered import RenderedItems
 from lpmsync.sandbox.azure_devops.revisions import Revision, RevisionLedger
 from lpmsync.sandbox.dataset import Dataset, SampleItem
 from lpmsync.sandbox.http import Request
@@ -22,9 +23,11 @@ class AdoState:
     clock: Callable[[], datetime]
     revisions_page_size: int = 200
     ledger: RevisionLedger = field(init=False)
+    rendered: RenderedItems = field(init=False)
 
     def __post_init__(self) -> None:
         self.ledger = RevisionLedger(self.dataset)
+        self.rendered = RenderedItems()
 
     def project(self, request: Request) -> str | None:
         """The dataset's project when the route names it (any case); None for org-level routes.
@@ -56,7 +59,7 @@ class AdoState:
         if not full:
             project = self.dataset.project
             return ItemView(item, 0, item.status, item.updated, item.updated, project, self.dataset)
-        return self.view_at(self.ledger.revisions(item)[-1], item)
+        return self.view_at(self.ledger.latest(item), item)
 
     def view_as_of(self, item: SampleItem, moment: datetime) -> ItemView | None:
         """The revision current at `moment`, or None when the item did not exist yet."""

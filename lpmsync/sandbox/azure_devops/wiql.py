@@ -138,6 +138,9 @@ def _test(
     kind, op = definition.kind, comparison.operator
     if op in ("=", "<>", "in"):
         wanted = op != "<>"
+        if kind is not FieldKind.IDENTITY:  # plain equality: a set lookup, as _equals would
+            members, empty = frozenset(literals), any(lit == "" for lit in literals)
+            return lambda value: (empty if value is None else value in members) == wanted
         return lambda value: any(_equals(kind, value, lit) for lit in literals) == wanted
     if op in _ORDERING:
         compare = _ORDERING[op]

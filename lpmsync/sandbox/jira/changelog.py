@@ -57,12 +57,13 @@ def _entries(
     entries = []
     for issue_id, item in items.items():
         for history in changelog_entries(item, view):
+            every = history["items"]
             changed = [
-                change
-                for change in history["items"]
-                if not field_ids or change["fieldId"] in field_ids
+                change for change in every if not field_ids or change["fieldId"] in field_ids
             ]
-            if changed:
+            if changed and len(changed) == len(every):  # the same JSON: no copy of the entry
+                entries.append((history["created"], issue_id, history))
+            elif changed:
                 entries.append((history["created"], issue_id, {**history, "items": changed}))
     entries.sort(key=lambda entry: (entry[0], entry[1]))
     return entries
