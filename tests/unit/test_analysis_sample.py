@@ -7,6 +7,7 @@ inversion, the items of a starved state).
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -95,3 +96,15 @@ def test_each_planted_case_is_found(
     # Scope-only rules have no planted item of their own: they fire on the sample's shape.
     for rule in (RuleId.ALLOCATION_DRIFT, RuleId.WIP_BREACH, RuleId.WIP_STARVED):
         assert any(finding.rule == rule for finding in analysis.findings), rule
+
+
+def test_a_run_leaves_its_results_in_the_oldest_generation(
+    sample: SamplePortfolio, demo: tuple[PortfolioPolicy, dict[str, dict[str, str]]]
+) -> None:
+    """So the first collection after a run does not walk all of them (about 0.1 s at 100,000
+    items); the collector is on again afterwards, as it was."""
+    assert gc.isenabled()
+    analysis = _analyse(sample, demo, ["jira-cloud", "ado"])
+    assert gc.isenabled()
+    oldest = {id(o) for o in gc.get_objects(generation=2)}
+    assert id(analysis) in oldest and id(analysis.findings[0]) in oldest
