@@ -59,7 +59,7 @@ lint: $(DEV)
 	$(BIN)/ruff format --check lpmsync tests benchmarks docs
 
 typecheck: $(DEV)
-	$(BIN)/mypy lpmsync
+	$(BIN)/mypy lpmsync benchmarks
 
 contracts: $(DEV)
 	$(BIN)/lint-imports --no-logo

@@ -47,7 +47,7 @@ def jira_cloud(url: str, jql: str) -> int:
     issues = client.enhanced_search_issues(
         jql, maxResults=False, fields=",".join(JIRA_FIELDS), expand="changelog"
     )
-    client.close()
+    client.close()  # type: ignore[no-untyped-call]
     return len(issues)
 
 
@@ -68,7 +68,7 @@ def jira_dc(url: str, jql: str, page_size: int = 1000) -> int:
         start += len(page)
         if not page or start >= page.total:
             break
-    client.close()
+    client.close()  # type: ignore[no-untyped-call]
     return seen
 
 

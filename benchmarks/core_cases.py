@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tempfile
 from datetime import UTC, datetime
+from functools import partial
 
 from benchmarks.harness import Case, Sample, timed
 from benchmarks.sandbox_rig import DEMO_CONFIG, ENVIRON
@@ -16,6 +17,8 @@ from lpmsync.analysis.build import build_context
 from lpmsync.analysis.digest import AlertCounts, build_digest
 from lpmsync.analysis.flow import measure_flow
 from lpmsync.domain.history import History
+from lpmsync.domain.model import WorkItem
+from lpmsync.domain.policies import PortfolioPolicy
 from lpmsync.domain.sync import SyncPage
 from lpmsync.notify.charts import digest_charts
 from lpmsync.notify.render_digest import render_digest
@@ -50,11 +53,11 @@ print(json.dumps({"seconds": seconds, "peak_mib": peak / 1024, "items_mib": befo
 """
 
 
-def demo_policy():  # type: ignore[no-untyped-def]
+def demo_policy() -> PortfolioPolicy:
     return to_policy(load_settings(DEMO_CONFIG, ENVIRON))
 
 
-def sample_items(n: int):  # type: ignore[no-untyped-def]
+def sample_items(n: int) -> tuple[list[WorkItem], History]:
     """The items and their history as the store hands them to the analysis: the history as
     columns (`History`), in the store's order (by source, key and time)."""
     portfolio = generate(size=n, now=NOW)
@@ -69,10 +72,7 @@ def analysis_cases(sizes: list[int], runs: int) -> list[Case]:
     cases = []
     for n in sizes:
         items, history = sample_items(n)
-        samples = [
-            timed(lambda items=items, history=history: _analyse_once(items, policy, history))
-            for _ in range(runs)
-        ]
+        samples = [timed(partial(_analyse_once, items, policy, history)) for _ in range(runs)]
         peak = _peak_memory(n)
         case = Case("Analysis", f"analyse() N={n}", samples)
         case.samples[0].extra.update(peak)
@@ -131,7 +131,7 @@ def _flow_once(ctx, history) -> None:  # type: ignore[no-untyped-def]
             gc.enable()
 
 
-def _analyse_once(items, policy, history) -> None:  # type: ignore[no-untyped-def]
+def _analyse_once(items: list[WorkItem], policy: PortfolioPolicy, history: History) -> None:
     analyse(items, policy, NOW, history)
 
 

@@ -96,7 +96,7 @@ def counting_requests() -> Iterator[RequestCounter]:
         counter.add(str(request.method), str(request.url))
         return original(session, request, **kwargs)
 
-    requests.Session.send = send  # type: ignore[method-assign]
+    requests.Session.send = send  # type: ignore[method-assign,assignment]
     try:
         yield counter
     finally:

@@ -6,6 +6,7 @@ import math
 import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 from benchmarks import baselines
@@ -140,6 +141,10 @@ def _counted(function: Callable[[], int | None]) -> Sample:
     return sample
 
 
+def _changed_in_incremental(ours: LpmsyncSync) -> int:
+    return ours.run(full=False).changed
+
+
 def _measured(server: SandboxServer, function: Callable[[], int | None]) -> Sample:
     server.log.clear()
     sample = timed(function)
@@ -188,8 +193,7 @@ def incremental_cases(
             ours.run(full=True, store=ours.fresh_store())
             ours.run(full=False)  # settle: the first incremental run may pick up history tokens
             unchanged = [
-                _measured(server, lambda ours=ours: ours.run(full=False).changed)
-                for _ in range(runs)
+                _measured(server, partial(_changed_in_incremental, ours)) for _ in range(runs)
             ]
             case = Case("Incremental sync", f"{source} N={n} nothing changed", unchanged)
             case.target = "≤ 2 requests"
@@ -203,7 +207,7 @@ def incremental_cases(
                 dataset = _dataset(current, source)
                 at = datetime.now(UTC) + timedelta(minutes=run + 1)
                 current.portfolio.progress(dataset, at=at, count=max(1, n // 100), seed=run)
-                changed.append(_measured(server, lambda ours=ours: ours.run(full=False).changed))
+                changed.append(_measured(server, partial(_changed_in_incremental, ours)))
             cases += [case, Case("Incremental sync", f"{source} N={n} 1% changed", changed)]
     return cases
 
