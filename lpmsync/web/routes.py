@@ -80,6 +80,8 @@ def _login_routes(ctx: PageContext) -> list[BaseRoute]:
         form = parse_qs((await request.body()).decode("utf-8", "replace"))
         offered = (form.get("token") or [""])[0].strip()
         next_path = safe_next((form.get("next") or ["/"])[0])
+        if not offered:  # an empty form is a slip, not a guess: not counted
+            return _login_page(ctx, next_path, error="That token is not right.", status=401)
         wait = ctx.token.try_token(offered, client_address(request.scope))
         if wait:  # guessing: the form is not even checked until the address may try again
             error = too_many_wrong_tokens(wait)
