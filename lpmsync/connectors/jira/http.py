@@ -22,7 +22,6 @@ import requests
 from jira.exceptions import JIRAError
 from jira.resilientsession import raise_on_error
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import DecodeError, ProtocolError, ReadTimeoutError, SSLError
 
 from lpmsync.connectors.codec import json_bytes, json_text
 from lpmsync.connectors.retry import RetryableError, RetryPolicy
@@ -223,22 +222,12 @@ def _json(response: requests.Response, decode: Callable[[bytes], Any] = json_byt
 
 
 def _body(response: requests.Response) -> bytes:
-    """A streamed answer's body in one read, urllib3's errors translated as `requests` does."""
-    if response.raw is None or getattr(response, "_content_consumed", False):
-        return response.content  # read already (an error answer, a test double)
+    """A streamed answer's body in as few reads as the answer allows (`response.content` reads
+    10 KiB at a time); requests' own iterator translates urllib3's errors as `content` would."""
     try:
-        body: bytes = response.raw.read(decode_content=True)
-    except ProtocolError as exc:
-        raise requests.exceptions.ChunkedEncodingError(exc) from None
-    except DecodeError as exc:
-        raise requests.exceptions.ContentDecodingError(exc) from None
-    except ReadTimeoutError as exc:
-        raise requests.exceptions.ConnectionError(exc) from None
-    except SSLError as exc:
-        raise requests.exceptions.SSLError(exc) from None
+        return b"".join(response.iter_content(chunk_size=None))
     finally:
         response.close()  # a fully read connection is back in the pool already
-    return body
 
 
 def server_time(headers: Mapping[str, str]) -> datetime | None:
