@@ -125,11 +125,11 @@ async def _refuse(scope: Scope, headers: dict[bytes, bytes], send: Send) -> None
             "?" + scope["query_string"].decode("latin-1") if scope["query_string"] else ""
         )
         status, extra = 303, [(b"location", b"/login?next=" + quote(target, safe="").encode())]
-        body = b"Sign in first: /login\n"
+        body = "Sign in first: /login\n"
     else:
         status, extra = 401, [(b"www-authenticate", b'Bearer realm="lpmsync"')]
-        body = b"401: this page needs the lpmsync access token (Authorization: Bearer)\n"
-    await _plain(send, status, body.decode(), extra)
+        body = "401: this page needs the lpmsync access token (Authorization: Bearer)\n"
+    await _plain(send, status, body, extra)
 
 
 async def _plain(send: Send, status: int, text: str, extra: list[tuple[bytes, bytes]]) -> None:
