@@ -143,13 +143,6 @@ class History(Sequence[StateChange]):
                 return dict(zip(self.keys[first:end], range(first, end), strict=True))
         return {}
 
-    def changes_of(self, source: str, key: str) -> list[StateChange]:
-        """One item's changes, in time order."""
-        group = self.item_numbers(source).get(key)
-        if group is None:
-            return []
-        return [self[position] for position in range(self.bounds[group], self.bounds[group + 1])]
-
     def source_of(self, group: int) -> str:
         """The source of item number `group`."""
         starts = [first for _, first in self.sources]

@@ -120,9 +120,12 @@ class ItemRepository:
         with self._engine.connect() as conn:
             return [row_to_item(row) for row in conn.execute(query)]
 
-    def history(self, sources: Iterable[str] | None = None) -> History:
+    def history(
+        self, sources: Iterable[str] | None = None, keys: Iterable[str] | None = None
+    ) -> History:
         """The stored transitions as columns (see `History`), read as the driver returns them:
-        no datetime or row object per transition."""
+        no datetime or row object per transition; `keys` narrows them to those items (one
+        item's page reads its own rows, not its source's)."""
         table = state_changes.c
         query = select(
             table.source,
@@ -133,6 +136,8 @@ class ItemRepository:
         ).order_by(table.source, table.key, table.at)
         if sources is not None:
             query = query.where(table.source.in_(list(sources)))
+        if keys is not None:
+            query = query.where(table.key.in_(list(keys)))
         with self._engine.connect() as conn:
             # The driver's own rows, a chunk at a time: the raw types need no processing, Row
             # objects cost, and only the columns' integers and codes are kept.

@@ -75,7 +75,7 @@ class PortfolioReader:
         return page.replace("<body>", "<body>" + nav, 1)
 
     def history_of(self, ref: ItemRef) -> list[StateChange]:
-        return self._store.items.history([ref.source]).changes_of(ref.source, ref.key)
+        return list(self._store.items.history([ref.source], keys=[ref.key]))
 
     def _build(self, version: str) -> Snapshot:
         items = self._store.items.load()

@@ -93,6 +93,15 @@ def test_history_is_deduplicated(store: SqlStore, now: datetime) -> None:
     assert store.items.history() == list(changes)
 
 
+def test_history_of_some_items(store: SqlStore, now: datetime) -> None:
+    changes = tuple(StateChange("jira", key, T0, None, "Funnel") for key in ("P-1", "P-2", "P-3"))
+    items_ = tuple(item(key) for key in ("P-1", "P-2", "P-3"))
+    store.items.apply_page("jira", SyncPage(items=items_, history=changes), now)
+    assert store.items.history(["jira"], keys=["P-2"]) == [changes[1]]
+    assert store.items.history(["ado"], keys=["P-2"]) == []
+    assert store.items.history(keys=["P-1", "P-3"]) == [changes[0], changes[2]]
+
+
 def test_scope_removes_items_and_their_history(store: SqlStore, now: datetime) -> None:
     history = (StateChange("jira", "PORT-3", T0, None, "Funnel"),)
     page = SyncPage(items=(item("PORT-2"), item("PORT-3")), history=history)

@@ -134,9 +134,6 @@ def test_it_reads_as_a_sequence_of_changes() -> None:
     assert history[1:3] == [A2, B1]
     with pytest.raises(IndexError):
         history[4]
-    assert history.changes_of("jira", "A") == [A1, A2]
-    assert history.changes_of("ado", "A") == [ADO_A]
-    assert history.changes_of("jira", "Z") == []
     assert history.item_numbers("jira") == {"A": 0, "B": 1}
     assert history.item_numbers("nowhere") == {}
     assert history != [A1]
