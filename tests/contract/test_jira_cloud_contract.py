@@ -6,6 +6,7 @@ document (path, method, query names, body schema), and every answer against its 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from math import ceil
@@ -13,6 +14,7 @@ from math import ceil
 import pytest
 
 from lpmsync.domain.model import UNMAPPED, ItemRef, Level
+from lpmsync.errors import FatalConnectorError
 from tests.contract import jira_render as render
 from tests.contract.jira_fake import FakeJira
 from tests.contract.jira_helpers import Memory, config, connector, fake
@@ -71,6 +73,73 @@ def test_multi_page_key_listing_follows_next_page_token(jira: FakeJira) -> None:
         "(project = PORT AND issuetype in (Epic, Feature)) ORDER BY key ASC"
     )
     assert len(memory.items) == 130
+
+
+def test_server_info_and_the_field_list_are_asked_for_at_once(jira: FakeJira) -> None:
+    jira.add(*make_issues(3))
+    overlapped: list[bool] = []
+
+    def hold_server_info(fake: FakeJira) -> None:
+        if fake.log[-1].endpoint == "GET /rest/api/2/serverInfo":  # answered only once the
+            deadline = time.monotonic() + 5  # field list has been asked for too
+            while "GET /rest/api/2/field" not in fake.counts() and time.monotonic() < deadline:
+                time.sleep(0.005)
+            overlapped.append("GET /rest/api/2/field" in fake.counts())
+
+    jira.on_request = hold_server_info
+    Memory().sync(connector(config()))
+
+    assert overlapped == [True]
+
+
+def test_a_full_sync_fetches_while_the_listing_goes_on(jira: FakeJira) -> None:
+    jira.list_cap, jira.validate_responses = 1000, False  # shapes are checked on small runs
+    jira.add(*make_issues(2500))
+    memory = Memory()
+
+    memory.sync(connector(config(parallelism=2)))
+
+    endpoints = [entry.endpoint for entry in jira.log]
+    searches = [i for i, endpoint in enumerate(endpoints) if endpoint == SEARCH]
+    assert len(searches) == 3
+    assert endpoints.index(CHANGELOGS) < searches[1]  # page 1's issues did not wait for page 2
+    assert endpoints.index(ISSUES) < searches[1]
+    assert len(memory.items) == 2500
+    assert memory.pages[-1].scope == frozenset(f"PORT-{i}" for i in range(1, 2501))
+
+
+def test_small_listing_pages_cost_no_extra_bulk_calls(jira: FakeJira) -> None:
+    jira.list_cap = 40  # changelog calls still take 1000 issues, bulkfetch calls 100
+    jira.validate_responses = False
+    jira.add(*make_issues(1130))
+    memory = Memory()
+
+    memory.sync(connector(config()))
+
+    counts = jira.counts()
+    assert (counts[SEARCH], counts[CHANGELOGS], counts[ISSUES]) == (29, 2, 12)
+    assert len(memory.items) == 1130
+
+
+def test_a_listing_that_fails_part_way_removes_nothing(jira: FakeJira) -> None:
+    jira.list_cap, jira.validate_responses = 1000, False  # shapes are checked on small runs
+    jira.add(*make_issues(2500))
+    memory = Memory()
+    memory.sync(connector(config()))
+    del jira.issues["PORT-2500"]  # left the scope: only a finished listing may remove it
+    done = len(memory.pages)
+
+    def fail_the_last_listing_page(fake: FakeJira) -> None:
+        if fake.counts()[SEARCH] == 6:  # the first sync listed 3 pages; this is the third again
+            fake.fail(SEARCH, (400, {}))
+
+    jira.on_request = fail_the_last_listing_page
+    with pytest.raises(FatalConnectorError):
+        memory.sync(connector(config()), full=True)
+
+    assert len(memory.pages) > done  # the first pages' issues were fetched meanwhile
+    assert all(page.scope is None for page in memory.pages[done:])
+    assert "PORT-2500" in memory.items
 
 
 def test_bulk_batches_ask_only_for_the_fields_lpmsync_reads(jira: FakeJira) -> None:

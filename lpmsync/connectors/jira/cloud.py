@@ -7,6 +7,7 @@
    (or when the interval has passed) the sync goes on with the listing.
 1. List every key in scope: `POST /rest/api/3/search/jql`, keys only, 5000 a page, following
    `nextPageToken` (the search has no total and no offset; `/rest/api/3/search` answers 410).
+   A full sync starts fetching each page's issues (step 3) while the next page is listed.
 2. Incremental: one more search for issues updated since the watermark (with `updated`, so an
    issue the overlap re-reads unchanged is not fetched again).
 3. Fetch fields with `POST /rest/api/3/issue/bulkfetch` (100 ids) and status history with
@@ -18,10 +19,11 @@ A full sync of N issues costs ceil(N/5000) + ceil(N/100) + ceil(N/1000) requests
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
+from itertools import chain
 from typing import Any
 
 from lpmsync.connectors.jira.cursor import (
@@ -82,6 +84,9 @@ class _Task:
 
 class CloudFetcher(SearchFetcher):
     def run(self, plan: Plan, since: str | None) -> Iterator[Event]:
+        if plan.mode is Mode.FULL:
+            yield from self._full()
+            return
         recent: list[_Found] | None = None
         if since is not None and may_skip_listing(plan, self._removal_check, datetime.now(UTC)):
             count, started = self._count()
@@ -97,7 +102,7 @@ class CloudFetcher(SearchFetcher):
         listed = [one.key for one in found]
         yield Listing(tuple(listed))
         changed: list[str] = []
-        if plan.mode is not Mode.FULL and since is not None:
+        if since is not None:
             if recent is None:
                 recent, _ = self._search(changed_jql(self._jql, since), ["updated"])
             changed = [
@@ -106,6 +111,18 @@ class CloudFetcher(SearchFetcher):
         ids = {one.key: one.id for one in found}
         keys = keys_to_fetch(plan, listed, changed)
         yield from self._fetch([ids[key] for key in keys], keys)
+
+    def _full(self) -> Iterator[Event]:
+        """Every issue in scope, each listing page's bulk calls queued as soon as it arrives: the
+        listing's round trips overlap the fetches instead of preceding them. The listing (and
+        with it any removal) counts only once its last page has come."""
+        pages = self._search_pages(scope_jql(self._jql), ["key"])
+        first, started = next(pages, ([], None))
+        yield Started(started)
+        listed: dict[str, None] = {}  # keys in listing order, each once
+        found = chain((first,), (page for page, _ in pages))
+        yield from self._fetch_tasks(_listed_tasks(found, listed))
+        yield Listing(tuple(listed))
 
     def _count(self) -> tuple[int | None, datetime | None]:
         """Jira's estimate of the issues in scope (None when the answer has no count)."""
@@ -130,21 +147,31 @@ class CloudFetcher(SearchFetcher):
     def _search(self, jql: str, fields: list[str]) -> tuple[list[_Found], datetime | None]:
         """Every issue `jql` finds (deduplicated, in order) and the server's clock at the start."""
         found: dict[str, _Found] = {}
-        token: str | None = None
         started: datetime | None = None
+        for page, server_time in self._search_pages(jql, fields):
+            started = started or server_time
+            for one in page:
+                found.setdefault(one.key, one)
+        return list(found.values()), started
+
+    def _search_pages(
+        self, jql: str, fields: list[str]
+    ) -> Iterator[tuple[list[_Found], datetime | None]]:
+        """The issues `jql` finds, a page at a time, each with the server's clock."""
+        token: str | None = None
         while True:
             body: dict[str, Any] = {"jql": jql, "fields": fields, "maxResults": LIST_PAGE}
             if token:
                 body["nextPageToken"] = token
             reply = self._http.post(SEARCH, body)
-            started = started or reply.server_time
             page = reply.data if isinstance(reply.data, Mapping) else {}
-            for issue in page.get("issues") or ():
-                one = _found(issue, self._http.url)
-                found.setdefault(one.key, one)
+            yield (
+                [_found(issue, self._http.url) for issue in page.get("issues") or ()],
+                (reply.server_time),
+            )
             next_token = page.get("nextPageToken")
             if page.get("isLast") is True or not next_token:
-                return list(found.values()), started
+                return
             if next_token == token:  # a server that repeats itself would loop forever
                 raise FatalConnectorError(
                     f"{SEARCH} on {self._http.url} returned the same nextPageToken twice",
@@ -155,8 +182,11 @@ class CloudFetcher(SearchFetcher):
     # -- bulk fetches ------------------------------------------------------------------------
 
     def _fetch(self, ids: Sequence[str], keys: Sequence[str]) -> Iterator[RawBatch]:
+        return self._fetch_tasks(_tasks(ids, keys))
+
+    def _fetch_tasks(self, tasks: Iterable[_Task]) -> Iterator[RawBatch]:
         histories: Mapping[str, Sequence[Any]] = {}
-        results = ordered_parallel_map(self._call, _tasks(ids, keys), self._parallelism)
+        results = ordered_parallel_map(self._call, tasks, self._parallelism)
         for task, result in results:
             if task.changelog:
                 histories = result
@@ -241,6 +271,24 @@ def _tasks(ids: Sequence[str], keys: Sequence[str]) -> Iterator[_Task]:
             chunks(chunk_ids, ISSUE_BATCH), chunks(chunk_keys, ISSUE_BATCH), strict=True
         ):
             yield _Task(False, batch_ids, batch_keys)
+
+
+def _listed_tasks(pages: Iterable[list[_Found]], listed: dict[str, None]) -> Iterator[_Task]:
+    """`_tasks` for the issues of each listing page as it comes, adding their keys to `listed`.
+    Whole changelog batches go first and the remainder waits for the next page, so a site that
+    pages in smaller steps costs no extra changelog calls."""
+    ids: list[str] = []
+    keys: list[str] = []
+    for page in pages:
+        for one in page:
+            if one.key not in listed:
+                listed[one.key] = None
+                ids.append(one.id)
+                keys.append(one.key)
+        whole = len(ids) - len(ids) % CHANGELOG_BATCH
+        yield from _tasks(ids[:whole], keys[:whole])
+        del ids[:whole], keys[:whole]
+    yield from _tasks(ids, keys)
 
 
 def _found(issue: object, url: str) -> _Found:

@@ -2,8 +2,9 @@
 
 Building a connector sends nothing (so one unreachable site cannot stop the others from being
 built). A full sync discovers the site: `serverInfo` (is it the deployment the config says?) and,
-when the config names fields, the field list; the ids found are kept with the cursor, so later
-incremental syncs, even from a new process, send only their searches. See docs/jira.md.
+when the config names fields, the field list, both at once; the ids found are kept with the
+cursor, so later incremental syncs, even from a new process, send only their searches. See
+docs/jira.md.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from lpmsync.connectors.context import ConnectorContext
@@ -130,8 +132,7 @@ class JiraConnector:
         if remembered is not None and previous.site:
             field_ids, site = remembered, previous.site
         else:
-            site = self._check_site(http.server_info())
-            field_ids = resolve(config, http.fields() if needs_field_list(config) else [])
+            site, field_ids = self._site_and_fields()
         self._mapping = MappingConfig(
             source=config.name,
             base_url=site,
@@ -150,6 +151,17 @@ class JiraConnector:
             config.removal_check_interval or None,  # 0: list on every sync
         )
         return self._fetcher, self._mapping
+
+    def _site_and_fields(self) -> tuple[str, FieldIds]:
+        """`serverInfo` and the field list, both in flight at once (one round trip, not two);
+        a wrong site is reported before any field error."""
+        config, http = self._config, self._http
+        if not needs_field_list(config):
+            return self._check_site(http.server_info()), resolve(config, [])
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lpmsync-discover") as pool:
+            catalogue = pool.submit(http.fields)
+            site = self._check_site(http.server_info())
+            return site, resolve(config, catalogue.result())
 
     def _check_site(self, info: Mapping[str, Any]) -> str:
         """The base URL items link to (Jira's own `baseUrl`: right behind a proxy or the Cloud
