@@ -19,16 +19,21 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+from lpmsync.connectors.pacing import Pacer
 from lpmsync.errors import SyncInterruptedError
 
 T = TypeVar("T")
 
 
 class RetryableError(Exception):
-    """An attempt that may succeed later; `retry_after` is in seconds, when the server said."""
+    """An attempt that may succeed later; `retry_after` is in seconds, when the server said.
+    `throttled`: the server said to slow down (HTTP 429, or `Retry-After` on the answer)."""
 
-    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, throttled: bool = False
+    ) -> None:
         self.retry_after = retry_after
+        self.throttled = throttled or retry_after is not None
         super().__init__(message)
 
 
@@ -58,6 +63,7 @@ class RetryPolicy:
     sleep: Callable[[float], None] = time.sleep
     rng: random.Random = field(default_factory=random.Random)
     on_retry: Callable[[int, float, RetryableError], None] | None = None
+    pacer: Pacer | None = None  # shared by the source's fetch threads
 
     def delay(self, attempt: int, error: RetryableError) -> float:
         if error.retry_after is not None:
@@ -71,7 +77,7 @@ class RetryPolicy:
         refused = False
         for attempt in range(1, self.max_attempts + 1):
             try:
-                return attempt_fn()
+                return self._paced(attempt_fn)
             except RetryableError as error:
                 reason = unreachable(error)
                 if reason is not None and (refused or attempt == self.max_attempts):
@@ -82,8 +88,28 @@ class RetryPolicy:
                 refused = reason is not None
                 if self.on_retry is not None:
                     self.on_retry(attempt, wait, error)
-                self.sleep(wait)
+                self._wait(wait, error)
         raise AssertionError("unreachable: the loop returns or raises")
+
+    def _wait(self, seconds: float, error: RetryableError) -> None:
+        """Sleep before the next attempt; a `Retry-After` holds the source's other requests too
+        (the tracker said when it will take requests again)."""
+        if self.pacer is None or error.retry_after is None:
+            self.sleep(seconds)
+            return
+        with self.pacer.holding():
+            self.sleep(seconds)
+
+    def _paced(self, attempt_fn: Callable[[], T]) -> T:
+        if self.pacer is None:
+            return attempt_fn()
+        with self.pacer.slot() as ticket:
+            try:
+                return attempt_fn()
+            except RetryableError as error:
+                if error.throttled:
+                    self.pacer.pushed_back(ticket)
+                raise
 
 
 def unreachable(error: BaseException) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -57,11 +58,13 @@ def test_429_waits_as_long_as_retry_after_says(boards: FakeBoards, harness: Harn
 
 
 def test_a_throttled_success_waits_before_the_next_request(
-    boards: FakeBoards, harness: Harness
+    boards: FakeBoards, harness: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
     boards.throttle = ["2"]
-    harness.sync()
+    with caplog.at_level(logging.WARNING, logger="lpmsync.connectors"):
+        harness.sync()
     assert harness.sleeps == [2.0] and boards.wit("wiql") == 1
+    assert any("asked lpmsync to slow down" in message for message in caplog.messages)
 
 
 def test_5xx_and_timeouts_are_retried_with_backoff(boards: FakeBoards, harness: Harness) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import traceback
 from collections.abc import Iterator
@@ -69,6 +70,26 @@ def test_429_waits_exactly_as_long_as_retry_after_says(jira: FakeJira) -> None:
     assert jira.counts()[ISSUES] == 2
     assert source.requests_made == 2 + 1 + 1 + 1 + 1  # discovery, listing, bulk x2, changelog
     assert len(memory.items) == 10
+
+
+def test_429s_cut_the_requests_in_flight_and_the_sync_goes_on(
+    jira: FakeJira, caplog: pytest.LogCaptureFixture
+) -> None:
+    jira.validate_responses = False
+    jira.add(*make_issues(3000))
+    jira.fail(ISSUES, *[(429, {"Retry-After": "2"})] * 3)  # to the first bulk calls in flight
+    sleep, memory = FakeSleep(), Memory()
+
+    with caplog.at_level(logging.WARNING, logger="lpmsync.connectors"):
+        memory.sync(connector(config(parallelism=8), sleep))
+
+    assert sleep.calls == [2.0, 2.0, 2.0]
+    assert len(memory.items) == 3000
+    cuts = [message for message in caplog.messages if "slow down" in message]
+    assert cuts[0] == (
+        "source jira: the tracker asked lpmsync to slow down; at most 4 requests in flight "
+        "now (was 8)"
+    )
 
 
 def test_503_retry_after_is_capped(jira: FakeJira) -> None:

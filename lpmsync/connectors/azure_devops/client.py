@@ -33,6 +33,7 @@ from lpmsync.connectors.azure_devops.transport import (
     use_cache_dir,
 )
 from lpmsync.connectors.codec import json_body
+from lpmsync.connectors.pacing import Pacer
 from lpmsync.connectors.retry import RetryableError, RetryPolicy
 from lpmsync.errors import ConnectorError, FatalConnectorError, TransientConnectorError
 from lpmsync.settings import AzureDevOpsSource
@@ -72,6 +73,7 @@ class AdoClient:
         use_cache_dir(data_dir / "azure-devops-cache")
         self._config = config
         self._organization_url = str(config.organization_url).rstrip("/")
+        pacer = Pacer(config.parallelism, source=config.name)
         policy = TransportPolicy(
             meter=meter,
             organization_url=self._organization_url,
@@ -79,9 +81,10 @@ class AdoClient:
             source=config.name,
             timeout=config.timeout_seconds,
             sleep=sleep,
+            pacer=pacer,
         )
         self._creds = MeteredBasicAuthentication(pat.get_secret_value(), policy)
-        self._retry = RetryPolicy(max_attempts=config.max_attempts, sleep=sleep)
+        self._retry = RetryPolicy(max_attempts=config.max_attempts, sleep=sleep, pacer=pacer)
         self._wit: Any = None
         self._lock = threading.Lock()
 

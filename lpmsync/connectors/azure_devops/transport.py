@@ -30,6 +30,7 @@ from msrest.authentication import BasicAuthentication
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from lpmsync.connectors.pacing import Pacer
 from lpmsync.connectors.retry import RetryableError
 from lpmsync.errors import FatalConnectorError
 
@@ -100,6 +101,7 @@ class TransportPolicy:
     source: str
     timeout: float
     sleep: Callable[[float], None]
+    pacer: Pacer | None = None  # the source's requests in flight
     max_delay: float = 60.0
 
     def auth_failure(self, what: str) -> FatalConnectorError:
@@ -157,9 +159,20 @@ class MeteredAdapter(HTTPAdapter):
             raise self._policy.auth_failure(f"HTTP 403 on {where}")
         if status in _RETRYABLE:
             response.close()
-            raise RetryableError(f"{where}: HTTP {status}", retry_after=retry_after)
-        if retry_after and status < 300:
-            self._policy.sleep(min(retry_after, self._policy.max_delay))
+            raise RetryableError(
+                f"{where}: HTTP {status}", retry_after=retry_after, throttled=status == 429
+            )
+        if retry_after and status < 300:  # served, but asked to wait before the next one
+            self._wait(min(retry_after, self._policy.max_delay))
+
+    def _wait(self, seconds: float) -> None:
+        pacer = self._policy.pacer
+        if pacer is None:
+            self._policy.sleep(seconds)
+            return
+        pacer.pushed_back()
+        with pacer.holding():
+            self._policy.sleep(seconds)
 
 
 def _retry_after(response: requests.Response) -> float | None:

@@ -26,6 +26,7 @@ from lpmsync.connectors.jira.jql import reading
 from lpmsync.connectors.jira.mapping import FieldIds, MappingConfig
 from lpmsync.connectors.jira.pages import PageBuilder
 from lpmsync.connectors.jira.structs import layout_for
+from lpmsync.connectors.pacing import Pacer
 from lpmsync.connectors.retry import RetryableError, RetryPolicy
 from lpmsync.domain.sync import SyncPage, SyncRequest
 from lpmsync.errors import ConfigError, FatalConnectorError
@@ -73,6 +74,7 @@ class JiraConnector:
             max_attempts=config.max_attempts,
             sleep=context.sleep or time.sleep,
             on_retry=lambda attempt, wait, error: _log_retry(config.name, attempt, wait, error),
+            pacer=Pacer(config.parallelism, source=config.name),
         )
         http = JiraHttp(
             source=config.name,

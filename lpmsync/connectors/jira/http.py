@@ -198,7 +198,9 @@ class JiraHttp:
         if status is None or status in RETRY_STATUSES:
             headers = response.headers if response is not None else {}
             wait = retry_after(headers)
-            return RetryableError(f"HTTP {status} on {what}", retry_after=wait)
+            return RetryableError(
+                f"HTTP {status} on {what}", retry_after=wait, throttled=status == 429
+            )
         if status in AUTH_STATUSES:
             names = " and ".join(self._auth.env_names) or "the configured credentials"
             return FatalConnectorError(
