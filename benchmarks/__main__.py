@@ -27,7 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smoke run: N=100, no latency")
     parser.add_argument("--runs", type=int, default=3, help="runs per case (median reported)")
     parser.add_argument("--latency-ms", type=float, default=50.0, help="injected per request")
-    parser.add_argument("--parallelism", type=int, default=4, help="lpmsync's bulk parallelism")
+    parser.add_argument(
+        "--parallelism", type=int, help="lpmsync's requests in flight (default: each source's)"
+    )
     parser.add_argument(
         "--pg-url",
         default=os.environ.get("LPMSYNC_BENCH_DATABASE_URL"),
@@ -61,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = {
         "runs": runs,
         "latency_ms": latency,
-        "parallelism": args.parallelism,
+        "parallelism": args.parallelism or "each source's default",
         "quick": args.quick,
     }
     md, js = write_results(cases, args.out, settings)

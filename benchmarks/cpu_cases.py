@@ -22,7 +22,7 @@ def user_cpu() -> float:
 
 
 def cpu_cases(
-    n: int, runs: int, parallelism: int, work_dir: Path, pg_url: str | None
+    n: int, runs: int, parallelism: int | None, work_dir: Path, pg_url: str | None
 ) -> list[Case]:
     stages = install_stages()
     stores = ["sqlite"] + ([pg_url] if pg_url else [])

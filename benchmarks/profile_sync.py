@@ -70,7 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--store", default="sqlite", help="sqlite, or a PostgreSQL URL")
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument(
-        "--parallelism", type=int, default=4, help="1 profiles the fetch threads' work too"
+        "--parallelism",
+        type=int,
+        help="default: the source's own; 1 profiles the fetch threads' work too",
     )
     parser.add_argument("--no-profile", action="store_true", help="only the CPU per item")
     args = parser.parse_args(argv)

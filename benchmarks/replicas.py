@@ -32,7 +32,7 @@ SOURCES = 8
 
 def replica(urls: dict[str, str], store_url: str, work_dir: str) -> dict[str, Any]:
     """One replica: every source (full sync), each under its own lock, 4 at a time."""
-    configs = source_configs(urls, 4)
+    configs = source_configs(urls, 4)  # as measured for docs/deploy.md
     named = [
         configs["jira-cloud" if n % 2 == 0 else "ado"].model_copy(update={"name": f"source-{n}"})
         for n in range(SOURCES)

@@ -75,17 +75,19 @@ def rig(size: int, latency_ms: float, seed: int = 42) -> Iterator[Rig]:
             server.stop()
 
 
-def source_configs(urls: dict[str, str], parallelism: int = 4) -> dict[str, Any]:
-    """The demo's source configs, pointed at these sandbox URLs (plus a Jira DC source)."""
+def source_configs(urls: dict[str, str], parallelism: int | None = None) -> dict[str, Any]:
+    """The demo's source configs, pointed at these sandbox URLs (plus a Jira DC source);
+    `parallelism` None keeps each source's default (as `lpmsync sync` would run it)."""
     settings = load_settings(DEMO_CONFIG, ENVIRON)
     by_kind = {source.name: source for source in settings.sources}
     cloud = by_kind["jira-cloud"]
     assert isinstance(cloud, JiraSource)
     azure = by_kind["ado"]
     assert isinstance(azure, AzureDevOpsSource)
+    in_flight = {} if parallelism is None else {"parallelism": parallelism}
     dc = JiraSource.model_validate(
         {
-            **cloud.model_dump(mode="json", exclude={"removal_check_interval"}),
+            **cloud.model_dump(mode="json", exclude={"removal_check_interval", "parallelism"}),
             "removal_check_interval": cloud.removal_check_interval,
             "name": "jira-dc",
             "url": urls["jira-dc"],
@@ -93,21 +95,19 @@ def source_configs(urls: dict[str, str], parallelism: int = 4) -> dict[str, Any]
             "email_env": None,
             "token_env": "LPMSYNC_BENCH_DC_PAT",
             "jql": "project = ENT AND issuetype in (Epic, Feature)",
-            "parallelism": parallelism,
+            **in_flight,
         }
     )
     return {
-        "jira-cloud": cloud.model_copy(
-            update={"url": urls["jira-cloud"], "parallelism": parallelism}
-        ),
+        "jira-cloud": cloud.model_copy(update={"url": urls["jira-cloud"], **in_flight}),
         "jira-dc": dc,
         "ado": azure.model_copy(
             # Like for like with the baseline, which reads no history: the history's first-sync
             # cost (revision pages) is documented in docs/azure-devops.md and pinned by tests.
             update={
                 "organization_url": urls["ado"],
-                "parallelism": parallelism,
                 "history_backfill": False,
+                **in_flight,
             }
         ),
     }

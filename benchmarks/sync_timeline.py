@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=10_000)
     parser.add_argument("--source", default="ado", choices=("ado", "jira-cloud", "jira-dc"))
     parser.add_argument("--latency-ms", type=float, default=50.0)
-    parser.add_argument("--parallelism", type=int, default=4)
+    parser.add_argument("--parallelism", type=int, help="default: the source's own")
     parser.add_argument("--cold", action="store_true", help="no warm-up sync first")
     parser.add_argument("--spans", action="store_true", help="print every span too")
     args = parser.parse_args(argv)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, HttpUrl, field_validator
+from pydantic import Field, HttpUrl, field_validator, model_validator
 
 from lpmsync.domain.model import Level
 from lpmsync.settings.base import ENV_NAME, Duration, StrictModel
+
+DATA_CENTER_PARALLELISM = 4  # Jira Data Center's default requests in flight (Cloud and ADO: 8)
 
 
 def _env_name(value: str) -> str:
@@ -62,7 +64,8 @@ class JiraSource(StrictModel):
     )
     statuses: dict[str, str] = Field(min_length=1)  # tracker status -> portfolio state
     fields: JiraFields = Field(default_factory=JiraFields)
-    parallelism: int = Field(default=4, ge=1, le=16)
+    # Requests in flight, fewer while Jira pushes back (connectors/pacing.py); Data Center: 4.
+    parallelism: int = Field(default=8, ge=1, le=16)
     overlap_minutes: int = Field(default=5, ge=0)
     timeout_seconds: float = Field(default=30.0, gt=0)
     max_attempts: int = Field(default=5, ge=1)
@@ -70,6 +73,15 @@ class JiraSource(StrictModel):
     # Incremental syncs list every key (to find removals) only when Jira's count differs from
     # the store's, or when the last listing is older than this; 0 lists on every sync.
     removal_check_interval: Duration = timedelta(hours=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _data_center_parallelism(cls, data: Any) -> Any:
+        """A Data Center site serves each 1000-issue search with changelogs from its own nodes,
+        and may have no rate limit to push back with: gentler unless set."""
+        if isinstance(data, dict) and data.get("deployment") == "datacenter":
+            return {"parallelism": DATA_CENTER_PARALLELISM, **data}
+        return data
 
     @field_validator("jql_time_zone")
     @classmethod
@@ -134,7 +146,8 @@ class AzureDevOpsSource(StrictModel):
     # revisions; the flow metrics need them). Off: transitions are recorded from the first sync on.
     history_backfill: bool = True
     fields: AdoFields = Field(default_factory=AdoFields)
-    parallelism: int = Field(default=4, ge=1, le=16)
+    # workitemsbatch calls in flight, fewer while Azure DevOps pushes back (connectors/pacing.py)
+    parallelism: int = Field(default=8, ge=1, le=16)
     overlap_minutes: int = Field(default=5, ge=0)
     timeout_seconds: float = Field(default=30.0, gt=0)
     max_attempts: int = Field(default=5, ge=1)

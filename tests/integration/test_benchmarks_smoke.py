@@ -19,10 +19,10 @@ def test_quick_benchmark_run_writes_results(tmp_path: Path) -> None:
     cases = {case["name"]: case for case in results["cases"]}
     assert "# lpmsync benchmark results" in (tmp_path / "results.md").read_text()
 
-    cloud = cases["jira-cloud N=100 lpmsync (parallelism 4)"]
+    cloud = cases["jira-cloud N=100 lpmsync (parallelism 8)"]
     assert cloud["requests"] == cloud["floor"] == 3  # 1 key page + 1 bulk fetch + 1 changelog
     assert cases["jira-dc N=100 lpmsync (parallelism 4)"]["requests"] == 1
-    ado = cases["ado N=100 lpmsync (parallelism 4)"]
+    ado = cases["ado N=100 lpmsync (parallelism 8)"]
     assert ado["floor"] == ado["requests"] == 2  # 1 WIQL + 1 batch: history starts at the sync
     for source in ("jira-cloud", "jira-dc", "ado"):
         assert cases[f"{source} N=100 nothing changed"]["requests"] <= 2

@@ -72,6 +72,16 @@ def test_minimal_config_gets_sensible_defaults(tmp_path: Path) -> None:
     assert settings.store.effective_url.endswith("data/lpmsync.db")
 
 
+def test_requests_in_flight_default_to_8_and_to_4_on_jira_data_center(tmp_path: Path) -> None:
+    data_center = MINIMAL.replace("    statuses:", "    deployment: datacenter\n    statuses:")
+    set_explicitly = data_center.replace("    statuses:", "    parallelism: 6\n    statuses:")
+    found = [
+        load_settings(write(tmp_path, text), SECRETS).sources[0].parallelism
+        for text in (MINIMAL, data_center, set_explicitly)
+    ]
+    assert found == [8, 4, 6]
+
+
 def test_env_overrides_yaml_with_nesting(tmp_path: Path) -> None:
     env = {**SECRETS, "LPMSYNC_PORTFOLIO__TIMEZONE": "UTC", "LPMSYNC_STORE__URL": "sqlite:///x.db"}
     settings = load_settings(write(tmp_path, MINIMAL), env)
