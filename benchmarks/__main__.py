@@ -17,6 +17,7 @@ from benchmarks.board_cases import board_cases
 from benchmarks.core_cases import analysis_cases, digest_cases
 from benchmarks.cpu_cases import cpu_cases
 from benchmarks.harness import Case, write_results
+from benchmarks.startup_cases import startup_cases
 from benchmarks.sync_cases import full_sync_cases, incremental_cases
 
 HERE = Path(__file__).parent
@@ -54,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
         cases += cpu_cases(sync_sizes[-1], runs, args.parallelism, work_dir, args.pg_url)
         _progress(f"incremental sync N={sync_sizes[-1]}")
         cases += incremental_cases(sync_sizes[-1], latency, runs, args.parallelism, work_dir)
+        _progress("start-up")
+        cases += startup_cases(runs if args.quick else max(runs, 7), work_dir)
     _progress("analysis")
     cases += analysis_cases(analysis_sizes, runs)
     _progress("digest")

@@ -26,10 +26,12 @@ def test_quick_benchmark_run_writes_results(tmp_path: Path) -> None:
     assert ado["floor"] == ado["requests"] == 2  # 1 WIQL + 1 batch: history starts at the sync
     for source in ("jira-cloud", "jira-dc", "ado"):
         assert cases[f"{source} N=100 nothing changed"]["requests"] <= 2
+    assert cases["lpmsync status"]["target"] == "≤ 0.35 s"  # a fresh process over the demo store
     assert {c["group"] for c in results["cases"]} == {
         "Full sync",
         "User CPU per item (full sync)",
         "Incremental sync",
+        "Start-up",
         "Analysis",
         "Digest",
         "Board",
