@@ -10,9 +10,10 @@ from typing import Any
 
 from lpmsync.sandbox.azure_devops import routes as ado
 from lpmsync.sandbox.generator import SamplePortfolio, generate
-from lpmsync.sandbox.http import Knobs, SandboxServer
+from lpmsync.sandbox.http import SandboxServer
 from lpmsync.sandbox.jira import cloud as jira_cloud
 from lpmsync.sandbox.jira import dc as jira_dc
+from lpmsync.sandbox.knobs import Knobs
 from lpmsync.sandbox.serve import SANDBOX_EMAIL, SANDBOX_TOKEN
 from lpmsync.sandbox.slack_views import SANDBOX_APP_TOKEN
 from lpmsync.settings import AzureDevOpsSource, JiraSource, load_settings

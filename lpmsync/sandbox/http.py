@@ -9,7 +9,6 @@ counts per endpoint, so tests and benchmarks can count exactly what a client sen
 from __future__ import annotations
 
 import json
-import random
 import re
 import threading
 import time
@@ -21,6 +20,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import orjson
+
+from lpmsync.sandbox.knobs import Knobs
 
 
 @dataclass(frozen=True)
@@ -87,38 +88,6 @@ class Router:
             match = pattern.match(path)
             if match and route_method == method:
                 return f"{method} {endpoint}", handler, match.groupdict()
-        return None
-
-
-@dataclass
-class Knobs:
-    """Fault injection and latency, changeable while the server runs."""
-
-    latency_ms: float = 0.0
-    rate_limit_rate: float = 0.0  # share of requests answered 429
-    retry_after_seconds: int = 1
-    error_rate: float = 0.0  # share answered 500 or 503
-    timeout_rate: float = 0.0  # share that hang for `timeout_seconds` then close
-    timeout_seconds: float = 5.0
-    fail_next: list[int] = field(default_factory=list)  # statuses for the next requests, in order
-    seed: int = 7
-
-    def __post_init__(self) -> None:
-        self._random = random.Random(self.seed)
-        self._lock = threading.Lock()
-
-    def draw_fault(self) -> int | str | None:
-        """A status to answer instead of the real response, "timeout", or None."""
-        with self._lock:
-            if self.fail_next:
-                return self.fail_next.pop(0)
-            roll = self._random.random()
-        if roll < self.rate_limit_rate:
-            return 429
-        if roll < self.rate_limit_rate + self.error_rate:
-            return 503 if roll * 1000 % 2 < 1 else 500
-        if roll < self.rate_limit_rate + self.error_rate + self.timeout_rate:
-            return "timeout"
         return None
 
 
@@ -263,9 +232,21 @@ class SandboxServer:
         handler.wfile.write(payload)
 
     def _respond(self, endpoint: str, route_handler: Handler, request: Request) -> Response | None:
-        if self.knobs.latency_ms:
-            time.sleep(self.knobs.latency_ms / 1000)
-        fault = self.knobs.draw_fault() if self._fault_filter(endpoint) else None
+        over = self.knobs.arrive()
+        try:
+            if self.knobs.latency_ms:
+                time.sleep(self.knobs.latency_ms / 1000)
+            fault = 429 if over else self._fault(endpoint)
+            return self._answer(fault, route_handler, request)
+        finally:
+            self.knobs.leave()
+
+    def _fault(self, endpoint: str) -> int | str | None:
+        return self.knobs.draw_fault() if self._fault_filter(endpoint) else None
+
+    def _answer(
+        self, fault: int | str | None, route_handler: Handler, request: Request
+    ) -> Response | None:
         if fault == "timeout":
             time.sleep(self.knobs.timeout_seconds)
             return None

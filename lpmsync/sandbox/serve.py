@@ -18,9 +18,10 @@ import yaml
 
 from lpmsync.sandbox.generator import DEFAULT_NOW, SamplePortfolio, generate
 from lpmsync.sandbox.generator_catalog import ADO_MAPPING, JIRA_MAPPING
-from lpmsync.sandbox.http import Knobs, Router, SandboxServer
+from lpmsync.sandbox.http import Router, SandboxServer
 from lpmsync.sandbox.jira import cloud as jira_cloud
 from lpmsync.sandbox.jira import dc as jira_dc
+from lpmsync.sandbox.knobs import Knobs
 
 SANDBOX_EMAIL = "portfolio-bot@acme.example"
 SANDBOX_TOKEN = "sandbox-token"

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from lpmsync.sandbox.http import Knobs, SandboxServer
+from lpmsync.sandbox.http import SandboxServer
+from lpmsync.sandbox.knobs import Knobs
 from lpmsync.sandbox.slack import SlackWorkspace
 
 

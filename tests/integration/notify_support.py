@@ -10,7 +10,8 @@ from pathlib import Path
 from lpmsync.domain.model import UNMAPPED, Level, WorkItem
 from lpmsync.domain.sync import SyncPage
 from lpmsync.notify.slack import SlackSender, slack_client
-from lpmsync.sandbox.http import Knobs, SandboxServer
+from lpmsync.sandbox.http import SandboxServer
+from lpmsync.sandbox.knobs import Knobs
 from lpmsync.sandbox.slack import SANDBOX_TOKEN, SlackWorkspace, slack_base_url
 from lpmsync.settings import Settings, load_settings
 from lpmsync.store import SqlStore

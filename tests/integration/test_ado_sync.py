@@ -22,7 +22,8 @@ from lpmsync.sandbox.azure_devops.routes import build_router
 from lpmsync.sandbox.dataset import Dataset, SampleItem, Transition
 from lpmsync.sandbox.generator import SamplePortfolio, generate
 from lpmsync.sandbox.generator_catalog import ADO_MAPPING
-from lpmsync.sandbox.http import Knobs, SandboxServer
+from lpmsync.sandbox.http import SandboxServer
+from lpmsync.sandbox.knobs import Knobs
 from lpmsync.services.sync import sync_source, sync_sources
 from lpmsync.settings import AzureDevOpsSource
 from lpmsync.store import SqlStore

@@ -16,9 +16,10 @@ from lpmsync.connectors.registry import ConnectorContext
 from lpmsync.sandbox.dataset import Dataset
 from lpmsync.sandbox.generator import DEFAULT_NOW, generate
 from lpmsync.sandbox.generator_catalog import JIRA_MAPPING
-from lpmsync.sandbox.http import Knobs, SandboxServer
+from lpmsync.sandbox.http import SandboxServer
 from lpmsync.sandbox.jira import cloud as jira_cloud
 from lpmsync.sandbox.jira import dc as jira_dc
+from lpmsync.sandbox.knobs import Knobs
 from lpmsync.settings import JiraSource
 
 NOW = DEFAULT_NOW
@@ -96,10 +97,10 @@ class Sandbox:
 
 
 def sandbox_for(
-    deployment: str, *, max_results_cap: int | None = None, **knobs: Any
+    deployment: str, *, max_results_cap: int | None = None, size: int | None = None, **knobs: Any
 ) -> Iterator[Sandbox]:
     """A running sandbox over a fresh default portfolio (use with `for` or `yield from`)."""
-    portfolio = generate()
+    portfolio = generate(size=size)
     if deployment == "cloud":
         data = portfolio.jira_cloud
         router = jira_cloud.build_router(data, email=EMAIL, token=TOKEN)

@@ -14,7 +14,7 @@ from lpmsync.domain.alerts import AlertStatus
 from lpmsync.domain.routing import RoutingPolicy
 from lpmsync.notify.lifecycle import evaluate
 from lpmsync.notify.render import SlackRenderer
-from lpmsync.sandbox.http import Knobs
+from lpmsync.sandbox.knobs import Knobs
 from lpmsync.services.notify import notify_findings, routing_policy
 from lpmsync.services.send import drain_outbox
 from lpmsync.store import SqlStore

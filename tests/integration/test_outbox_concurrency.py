@@ -15,7 +15,8 @@ from datetime import datetime
 import pytest
 
 from lpmsync.notify.slack import SlackSender, slack_client
-from lpmsync.sandbox.http import Knobs, SandboxServer
+from lpmsync.sandbox.http import SandboxServer
+from lpmsync.sandbox.knobs import Knobs
 from lpmsync.sandbox.slack import SANDBOX_TOKEN, SlackWorkspace, slack_base_url
 from lpmsync.services.send import drain_outbox
 from lpmsync.store import open_store

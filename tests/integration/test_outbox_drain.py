@@ -14,7 +14,8 @@ import pytest
 
 from lpmsync.domain.alerts import MessageKind, OutgoingMessage
 from lpmsync.notify.slack import SlackSender, slack_client
-from lpmsync.sandbox.http import Knobs, SandboxServer
+from lpmsync.sandbox.http import SandboxServer
+from lpmsync.sandbox.knobs import Knobs
 from lpmsync.sandbox.slack import SANDBOX_TOKEN, SlackWorkspace, slack_base_url
 from lpmsync.sandbox.slack_records import SlackMessage
 from lpmsync.services.send import Backoff, drain_outbox

@@ -13,7 +13,8 @@ import pytest
 
 from lpmsync.domain.alerts import OutgoingMessage
 from lpmsync.notify.slack import Delivery, SlackSender
-from lpmsync.sandbox.http import Knobs, SandboxServer
+from lpmsync.sandbox.http import SandboxServer
+from lpmsync.sandbox.knobs import Knobs
 from lpmsync.sandbox.slack import DEFAULT_SCOPES, SlackWorkspace
 from lpmsync.sandbox.slack_blocks import MAX_BLOCKS_TEXT, blocks_text_length
 from lpmsync.services.clock import utc_now

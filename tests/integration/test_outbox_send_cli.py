@@ -10,7 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from lpmsync.cli import app, common
-from lpmsync.sandbox.http import Knobs, SandboxServer
+from lpmsync.sandbox.http import SandboxServer
+from lpmsync.sandbox.knobs import Knobs
 from lpmsync.sandbox.slack import SANDBOX_TOKEN, SlackWorkspace, slack_base_url
 from lpmsync.sandbox.slack_records import SlackChannel
 from lpmsync.services import jobs_locks

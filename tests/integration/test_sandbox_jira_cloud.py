@@ -14,9 +14,10 @@ import pytest
 import requests
 
 from lpmsync.sandbox.generator import SamplePortfolio, generate
-from lpmsync.sandbox.http import Knobs, SandboxServer
+from lpmsync.sandbox.http import SandboxServer
 from lpmsync.sandbox.jira import cloud as jira_cloud
 from lpmsync.sandbox.jira.common import jira_time
+from lpmsync.sandbox.knobs import Knobs
 
 EMAIL, TOKEN = "portfolio-bot@acme.example", "sandbox-token"
 JIRA_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$")

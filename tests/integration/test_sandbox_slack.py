@@ -11,7 +11,8 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from lpmsync.sandbox.http import Knobs, SandboxServer
+from lpmsync.sandbox.http import SandboxServer
+from lpmsync.sandbox.knobs import Knobs
 from lpmsync.sandbox.slack import SANDBOX_TOKEN, SlackWorkspace, slack_base_url
 from lpmsync.sandbox.slack_records import SlackChannel
 from tests.spec_schemas import load_spec, response_schema, spec_path, validate

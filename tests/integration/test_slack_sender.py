@@ -12,7 +12,8 @@ import pytest
 from lpmsync.domain.alerts import MessageKind, OutgoingMessage
 from lpmsync.errors import PermanentNotifyError, TransientNotifyError
 from lpmsync.notify.slack import ChannelCheck, Delivery, SlackSender, slack_client
-from lpmsync.sandbox.http import Knobs, SandboxServer
+from lpmsync.sandbox.http import SandboxServer
+from lpmsync.sandbox.knobs import Knobs
 from lpmsync.sandbox.slack import SANDBOX_TOKEN, SlackWorkspace, slack_base_url
 from lpmsync.sandbox.slack_records import SlackChannel
 from tests.spec_schemas import load_spec, spec_path

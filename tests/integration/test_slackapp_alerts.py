@@ -140,7 +140,7 @@ def test_members_of_an_allowed_user_group_may_act(tmp_path: Path, sqlite_url: st
 
 def test_a_slack_outage_keeps_the_action_and_queues_the_edit(app: Harness) -> None:
     from lpmsync.domain.alerts import MessageKind
-    from lpmsync.sandbox.http import Knobs
+    from lpmsync.sandbox.knobs import Knobs
     from lpmsync.services.send import drain_outbox
 
     message = app.alert_message("P-1")

@@ -188,7 +188,7 @@ def test_http_mode_verifies_signatures_and_the_replay_window(
 def test_the_listener_keeps_trying_while_slack_is_unreachable(
     tmp_path: Path, sqlite_url: str, sandbox: tuple[SlackWorkspace, SandboxServer]
 ) -> None:
-    from lpmsync.sandbox.http import Knobs
+    from lpmsync.sandbox.knobs import Knobs
     from lpmsync.slackapp.listen import SlackListener
 
     workspace, server = sandbox
