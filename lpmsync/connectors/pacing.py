@@ -41,6 +41,7 @@ class Pacer:
         self._calm = 0  # calm answers since the limit last changed
         self._issued = 0  # tickets handed out
         self._cut_at = 0  # the first ticket issued after the last cut
+        self._warned = False
         self._changed = threading.Condition()
         self._current = threading.local()
 
@@ -87,7 +88,10 @@ class Pacer:
             before, self._limit = self._limit, max(1, self._limit // 2)
             self._cut_at, self._calm = self._issued, 0
         if self._limit < before:
-            log.warning(
+            # The first cut is news; a limit probed again and again is not (one line each).
+            level, self._warned = (logging.INFO if self._warned else logging.WARNING), True
+            log.log(
+                level,
                 "source %s: the tracker asked lpmsync to slow down; at most %d requests in "
                 "flight now (was %d)",
                 self._source,

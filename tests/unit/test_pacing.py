@@ -50,15 +50,25 @@ def test_calm_answers_restore_one_request_per_round(caplog: pytest.LogCaptureFix
     assert restored == ["source jira: back to 4 requests in flight"]
 
 
-def test_a_cut_is_logged_with_the_source_and_the_new_limit(
+def test_the_first_cut_is_a_warning_with_the_source_and_the_new_limit(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     pacer = Pacer(8, source="jira-cloud")
-    with caplog.at_level(logging.WARNING, logger="lpmsync.connectors"), pacer.slot() as ticket:
-        pacer.pushed_back(ticket)
-    assert caplog.messages == [
-        "source jira-cloud: the tracker asked lpmsync to slow down; at most 4 requests in "
-        "flight now (was 8)"
+    with caplog.at_level(logging.INFO, logger="lpmsync.connectors"):
+        for _ in range(2):
+            with pacer.slot() as ticket:
+                pacer.pushed_back(ticket)
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        (
+            "WARNING",
+            "source jira-cloud: the tracker asked lpmsync to slow down; at most 4 requests in "
+            "flight now (was 8)",
+        ),
+        (
+            "INFO",
+            "source jira-cloud: the tracker asked lpmsync to slow down; at most 2 requests in "
+            "flight now (was 4)",
+        ),
     ]
 
 
