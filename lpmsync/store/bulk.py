@@ -230,14 +230,25 @@ def _aware_datetimes(column: Sequence[datetime | None]) -> Sequence[datetime | N
 
 def _sqlite_datetimes(column: Sequence[datetime | None]) -> list[str | None]:
     """SQLAlchemy's SQLite DATETIME text ('YYYY-MM-DD HH:MM:SS.ffffff', naive UTC), so reads
-    and SQL comparisons see one format whichever path wrote the row. The connectors hand over
-    UTC (formatted inline, without the "+00:00"); anything else is converted first."""
+    and SQL comparisons see one format whichever path wrote the row. A column in UTC (what the
+    connectors hand over) is written by orjson in one call: `isoformat` per value cost 0.8 µs,
+    most of it the time zone's offset; anything else is converted a value at a time."""
+    if not _DATETIME_OR_NONE.issuperset(map(type, column)):  # a subclass, a date, a string
+        return _each(_sqlite_datetime, column)
+    text = orjson.dumps(column, option=orjson.OPT_UTC_Z)
+    # Every value at UTC ends in 'Z"'; naive or other offsets would not (counted, not parsed).
+    if text.count(b'Z"') != len(column) - column.count(None):
+        return _each(_sqlite_datetime, column)
+    values: list[str | None] = orjson.loads(text.replace(b"T", b" ").replace(b'Z"', b'"'))
+    # orjson leaves out a zero fraction ('YYYY-MM-DD HH:MM:SS', 19 characters).
     return [
-        value.isoformat(" ", "microseconds")[:26]
-        if value is not None and value.tzinfo is UTC
-        else _sqlite_datetime(value)
-        for value in column
+        value + ".000000" if value is not None and len(value) == _WHOLE_SECONDS else value
+        for value in values
     ]
+
+
+_WHOLE_SECONDS = len("YYYY-MM-DD HH:MM:SS")
+_DATETIME_OR_NONE = frozenset((datetime, type(None)))
 
 
 def _sqlite_datetime(value: datetime | None) -> str | None:
