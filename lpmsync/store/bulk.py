@@ -1,6 +1,8 @@
-"""Bulk writes through the driver: sqlite3's `executemany`; on PostgreSQL, `COPY` into a
-temporary staging table and one `INSERT … SELECT … ON CONFLICT` (psycopg's `executemany`, even
-pipelined, does Python work per row), or `executemany` for a few rows.
+"""Bulk writes through the driver: sqlite3's `executemany`; on PostgreSQL, the rows as one JSON
+array (written by orjson in C) and one `INSERT … SELECT … FROM json_array_elements(…) ON
+CONFLICT` that reads each column back with its type (psycopg's `executemany`, even pipelined,
+and `COPY`'s `write_row` do Python work per row). Rows orjson cannot write (an integer beyond 64
+bits, a lone surrogate) go by `executemany`, which judges them as before.
 
 SQLAlchemy's per-row parameter processing was the largest single cost of a full sync. Here the
 statement is written once per table and dialect with positional parameters, each row becomes a
@@ -16,17 +18,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache, partial
-from operator import attrgetter, itemgetter
+from math import isfinite
+from operator import attrgetter, is_not, itemgetter
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, Table
+from sqlalchemy import JSON, Float, LargeBinary, String, Table
 from sqlalchemy.engine import Connection, Dialect
 
 from lpmsync.store.schema import UtcDateTime
-
-COPY_FROM = 20  # rows from which PostgreSQL gets them by COPY (3 statements instead of 1)
-TEMPORARY_ALLOWED = "lpmsync_temporary_allowed"  # in a pooled connection's `info`
 
 Convert = Callable[[Sequence[Any]], Sequence[Any]]  # one column's values, in row order
 
@@ -37,9 +37,12 @@ class _Plan:
     read_mapping: Callable[[Any], Any]  # row -> the values of every column, in order
     read_object: Callable[[Any], Any]
     converters: tuple[tuple[int, Convert], ...]  # (column position, converter) where needed
-    # PostgreSQL: (create the staging table, COPY into it, move its rows) statements.
-    stage: tuple[str, str, str] | None = None
-    dedupe: Callable[[Any], Any] | None = None  # the conflict key of a converted row
+    # PostgreSQL: the INSERT … SELECT from one JSON array of rows; None where a column's type
+    # cannot travel as JSON (bytes).
+    from_json: str | None = None
+    dedupe: Callable[[Any], Any] | None = None  # the conflict key of a row's values
+    aware: tuple[Callable[[Any], Any], ...] = ()  # getters of the UtcDateTime values of a row
+    floats: tuple[Callable[[Any], Any], ...] = ()  # and of the Float ones
 
 
 def upsert(
@@ -60,6 +63,11 @@ def upsert(
     dialect = conn.dialect
     plan = _plan(table, dialect.name, conflict, update, dialect)
     read = plan.read_object if objects else plan.read_mapping
+    if plan.from_json is not None:
+        document = _json_rows(plan, list(map(read, rows)))
+        if document is not None:
+            conn.exec_driver_sql(plan.from_json, (document,))
+            return
     if plan.converters:  # column by column: the loops over rows stay in C but for conversions
         columns: list[Sequence[Any]] = list(zip(*map(read, rows), strict=True))
         for position, convert in plan.converters:
@@ -67,38 +75,28 @@ def upsert(
         values: list[Any] = list(zip(*columns, strict=True))
     else:
         values = list(map(read, rows))
-    if plan.stage is not None and len(values) >= COPY_FROM and _temporary_allowed(conn):
-        _copy_upsert(conn, plan, values)
-    else:
-        conn.exec_driver_sql(plan.sql, values)
+    conn.exec_driver_sql(plan.sql, values)
 
 
-def _temporary_allowed(conn: Connection) -> bool:
-    """Whether this role may create temporary tables here (PostgreSQL grants it to everyone by
-    default; a hardened database may not): asked once per pooled connection."""
-    info = conn.connection.info
-    if TEMPORARY_ALLOWED not in info:
-        sql = "SELECT has_database_privilege(current_database(), 'TEMPORARY')"
-        info[TEMPORARY_ALLOWED] = bool(conn.exec_driver_sql(sql).scalar())
-    return bool(info[TEMPORARY_ALLOWED])
-
-
-def _copy_upsert(conn: Connection, plan: _Plan, values: list[Any]) -> None:
-    """PostgreSQL: COPY the rows into a session's staging table, then one INSERT … SELECT …
-    ON CONFLICT moves them (psycopg's executemany spends Python work on every row)."""
-    assert plan.stage is not None
-    create, copy_sql, move = plan.stage
+def _json_rows(plan: _Plan, values: list[Any]) -> str | None:
+    """PostgreSQL: the rows as one JSON array of arrays, or None when orjson cannot write one
+    of them (then `executemany` takes the page and judges it as it always did)."""
     if plan.dedupe is not None:  # one INSERT may not update the same row twice: last one wins
         values = list({plan.dedupe(row): row for row in values}.values())
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    for get in plan.aware:  # JSON would carry a naive datetime as local time: refuse it here
+        if None in map(_TZINFO, filter(None, map(get, values))):
+            raise ValueError("naive datetime given to the store; lpmsync stores UTC only")
+    for get in plan.floats:  # orjson writes NaN and infinities as null: leave them to the driver
+        if not all(map(isfinite, filter(_NOT_NONE, map(get, values)))):
+            return None
     try:
-        cursor.execute(create)
-        with cursor.copy(copy_sql) as copy:
-            for row in values:
-                copy.write_row(row)
-        cursor.execute(move)
-    finally:
-        cursor.close()
+        return orjson.dumps(values).decode()
+    except orjson.JSONEncodeError:
+        return None
+
+
+_TZINFO = attrgetter("tzinfo")
+_NOT_NONE = partial(is_not, None)
 
 
 def keyed_values(
@@ -175,24 +173,45 @@ def _plan(
         return _Plan(sql, read_mapping, read_object, converters)
     positions = [names.index(name) for name in conflict]
     dedupe = itemgetter(*positions) if update and positions else None
-    stage = _stage_sql(table.name, table_sql, columns, action)
-    return _Plan(sql, read_mapping, read_object, converters, stage, dedupe)
+    aware = _getters(table, names, UtcDateTime)
+    floats = _getters(table, names, Float)
+    from_json = _from_json_sql(table, names, action, dialect)
+    return _Plan(sql, read_mapping, read_object, converters, from_json, dedupe, aware, floats)
 
 
-def _stage_sql(name: str, table_sql: str, columns: str, action: str) -> tuple[str, str, str]:
-    """Statements of the COPY path: a temporary table emptied at each commit, shaped like the
-    written columns of the table, then one INSERT … SELECT from it with the same ON CONFLICT.
-    `CREATE … IF NOT EXISTS` runs in every transaction, so a pooler that hands each
-    transaction another session still finds the table."""
-    stage = f"lpmsync_stage_{name}"
-    # Identifiers come from the table definition, quoted by the dialect; no values here.
-    create = (
-        f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS "  # noqa: S608
-        f"SELECT {columns} FROM {table_sql} WITH NO DATA"
+def _getters(table: Table, names: list[str], kind: type) -> tuple[Callable[[Any], Any], ...]:
+    return tuple(
+        itemgetter(n) for n, name in enumerate(names) if isinstance(table.c[name].type, kind)
     )
-    copy = f"COPY {stage} ({columns}) FROM STDIN"
-    move = f"INSERT INTO {table_sql} ({columns}) SELECT {columns} FROM {stage} ON CONFLICT {action}"  # noqa: S608
-    return create, copy, move
+
+
+def _from_json_sql(table: Table, names: list[str], action: str, dialect: Dialect) -> str | None:
+    """INSERT … SELECT each column from a JSON array of row arrays: text as it is (the column
+    checks its length, as for any insert), JSON as its own text (SQL NULL for null, as a
+    bound None was), every other type cast from the text orjson wrote (ISO 8601 instants with
+    their offset, shortest round-tripping floats, ISO dates)."""
+    expressions = []
+    for n, name in enumerate(names):
+        column_type = table.c[name].type
+        if isinstance(column_type, LargeBinary):
+            return None
+        if isinstance(column_type, JSON):
+            value = f"r -> {n}"
+            expressions.append(
+                f"CASE WHEN json_typeof({value}) = 'null' THEN NULL ELSE {value} END"
+            )
+        elif isinstance(column_type, String):  # Text and the VARCHARs
+            expressions.append(f"r ->> {n}")
+        else:
+            expressions.append(f"CAST(r ->> {n} AS {column_type.compile(dialect=dialect)})")
+    quote = dialect.identifier_preparer.quote
+    columns = ", ".join(quote(name) for name in names)
+    table_sql = dialect.identifier_preparer.format_table(table)
+    # Identifiers and types come from the table definition; the rows are one bound value.
+    return (
+        f"INSERT INTO {table_sql} ({columns}) SELECT {', '.join(expressions)} "  # noqa: S608
+        f"FROM json_array_elements(CAST(%s AS json)) AS r ON CONFLICT {action}"
+    )
 
 
 def _single(get: Callable[[Any], Any]) -> Callable[[Any], tuple[Any]]:
