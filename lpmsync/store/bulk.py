@@ -1,8 +1,9 @@
 """Bulk writes through the driver: sqlite3's `executemany`; on PostgreSQL, the rows as one JSON
-array (written by orjson in C) and one `INSERT … SELECT … FROM json_array_elements(…) ON
-CONFLICT` that reads each column back with its type (psycopg's `executemany`, even pipelined,
-and `COPY`'s `write_row` do Python work per row). Rows orjson cannot write (an integer beyond 64
-bits, a lone surrogate) go by `executemany`, which judges them as before.
+array of objects (written by orjson in C: mappings and dataclasses as they are) and one
+`INSERT … SELECT … FROM json_populate_recordset(…) ON CONFLICT`, which reads each row once with
+the table's own column types (psycopg's `executemany`, even pipelined, and `COPY`'s `write_row`
+do Python work per row). Rows orjson cannot write (an integer beyond 64 bits, a lone surrogate,
+an object that is not a dataclass) go by `executemany`, which judges them as before.
 
 SQLAlchemy's per-row parameter processing was the largest single cost of a full sync. Here the
 statement is written once per table and dialect with positional parameters, each row becomes a
@@ -23,7 +24,7 @@ from operator import attrgetter, is_not, itemgetter
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, Float, LargeBinary, String, Table
+from sqlalchemy import JSON, Float, LargeBinary, Table
 from sqlalchemy.engine import Connection, Dialect
 
 from lpmsync.store.schema import UtcDateTime
@@ -37,8 +38,8 @@ class _Plan:
     read_mapping: Callable[[Any], Any]  # row -> the values of every column, in order
     read_object: Callable[[Any], Any]
     converters: tuple[tuple[int, Convert], ...]  # (column position, converter) where needed
-    # PostgreSQL: the INSERT … SELECT from one JSON array of rows; None where a column's type
-    # cannot travel as JSON (bytes).
+    # PostgreSQL: the INSERT … SELECT from one JSON array of rows (objects named like the
+    # columns); None where a column's type cannot travel as JSON (bytes).
     from_json: str | None = None
     dedupe: Callable[[Any], Any] | None = None  # the conflict key of a row's values
     aware: tuple[Callable[[Any], Any], ...] = ()  # getters of the UtcDateTime values of a row
@@ -64,7 +65,7 @@ def upsert(
     plan = _plan(table, dialect.name, conflict, update, dialect)
     read = plan.read_object if objects else plan.read_mapping
     if plan.from_json is not None:
-        document = _json_rows(plan, list(map(read, rows)))
+        document = _json_rows(plan, rows, list(map(read, rows)))  # (the values are checked)
         if document is not None:
             conn.exec_driver_sql(plan.from_json, (document,))
             return
@@ -78,19 +79,21 @@ def upsert(
     conn.exec_driver_sql(plan.sql, values)
 
 
-def _json_rows(plan: _Plan, values: list[Any]) -> str | None:
-    """PostgreSQL: the rows as one JSON array of arrays, or None when orjson cannot write one
-    of them (then `executemany` takes the page and judges it as it always did)."""
-    if plan.dedupe is not None:  # one INSERT may not update the same row twice: last one wins
-        values = list({plan.dedupe(row): row for row in values}.values())
+def _json_rows(plan: _Plan, rows: Sequence[Any], values: list[Any]) -> str | None:
+    """PostgreSQL: `rows` as one JSON array of objects, or None when orjson cannot write one of
+    them (then `executemany` takes the page and judges it as it always did). `values` are the
+    rows' values in column order (read as for executemany: a missing column raises)."""
     for get in plan.aware:  # JSON would carry a naive datetime as local time: refuse it here
         if None in map(_TZINFO, filter(None, map(get, values))):
             raise ValueError("naive datetime given to the store; lpmsync stores UTC only")
     for get in plan.floats:  # orjson writes NaN and infinities as null: leave them to the driver
         if not all(map(isfinite, filter(_NOT_NONE, map(get, values)))):
             return None
+    if plan.dedupe is not None:  # one INSERT may not update the same row twice: last one wins
+        key = plan.dedupe
+        rows = list({key(value): row for value, row in zip(values, rows, strict=True)}.values())
     try:
-        return orjson.dumps(values).decode()
+        return orjson.dumps(rows).decode()
     except orjson.JSONEncodeError:
         return None
 
@@ -189,31 +192,21 @@ def _getters(table: Table, names: list[str], kind: type) -> tuple[Callable[[Any]
 
 
 def _from_json_sql(table: Table, names: list[str], action: str, dialect: Dialect) -> str | None:
-    """INSERT … SELECT each column from a JSON array of row arrays: text as it is (the column
-    checks its length, as for any insert), JSON as its own text (SQL NULL for null, as a
-    bound None was), every other type cast from the text orjson wrote (ISO 8601 instants with
-    their offset, shortest round-tripping floats, ISO dates)."""
-    expressions = []
-    for n, name in enumerate(names):
-        column_type = table.c[name].type
-        if isinstance(column_type, LargeBinary):
-            return None
-        if isinstance(column_type, JSON):
-            value = f"r -> {n}"
-            expressions.append(
-                f"CASE WHEN json_typeof({value}) = 'null' THEN NULL ELSE {value} END"
-            )
-        elif isinstance(column_type, String):  # Text and the VARCHARs
-            expressions.append(f"r ->> {n}")
-        else:
-            expressions.append(f"CAST(r ->> {n} AS {column_type.compile(dialect=dialect)})")
+    """INSERT … SELECT from a JSON array of objects named like the columns, each read once into
+    the table's row type: text as it is (checked against the column's length, as for any
+    insert), a JSON column as its own text, null as SQL NULL (as a bound None was), every other
+    type from the text orjson wrote (ISO 8601 instants with their offset, shortest
+    round-tripping floats, ISO dates)."""
+    if any(isinstance(table.c[name].type, LargeBinary) for name in names):
+        return None
     quote = dialect.identifier_preparer.quote
     columns = ", ".join(quote(name) for name in names)
     table_sql = dialect.identifier_preparer.format_table(table)
-    # Identifiers and types come from the table definition; the rows are one bound value.
+    # Identifiers come from the table definition; the rows are one bound value.
     return (
-        f"INSERT INTO {table_sql} ({columns}) SELECT {', '.join(expressions)} "  # noqa: S608
-        f"FROM json_array_elements(CAST(%s AS json)) AS r ON CONFLICT {action}"
+        f"INSERT INTO {table_sql} ({columns}) SELECT {columns} "  # noqa: S608
+        f"FROM json_populate_recordset(CAST(NULL AS {table_sql}), CAST(%s AS json)) "
+        f"ON CONFLICT {action}"
     )
 
 

@@ -1,5 +1,5 @@
 """A large page stores every value exactly, on SQLite and PostgreSQL (there as one JSON array of
-rows); a page orjson cannot write (PostgreSQL) goes by executemany with the same result."""
+row objects); a page orjson cannot write (PostgreSQL) goes by executemany with the same result."""
 
 from __future__ import annotations
 
@@ -61,8 +61,8 @@ def test_a_large_page_round_trips_exactly(
     sent: list[str] = []  # the tables that went as one JSON array
     json_rows = bulk._json_rows
 
-    def spy(plan: Any, rows: list[Any]) -> str | None:
-        document = json_rows(plan, rows) if as_json else None  # None: as orjson refusing a row
+    def spy(plan: Any, rows: list[Any], values: list[Any]) -> str | None:
+        document = json_rows(plan, rows, values) if as_json else None  # None: orjson refused
         if document is not None:
             sent.append(plan.sql.split()[2].strip('"'))
         return document
