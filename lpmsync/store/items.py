@@ -48,9 +48,10 @@ def item_to_row(item: WorkItem, synced_at: datetime) -> dict[str, Any]:
         "entered_state_at": item.entered_state_at,
         "parent_source": parent.source if parent else None,
         "parent_key": parent.key if parent else None,
-        "theme_values": list(item.theme_values),
-        "labels": list(item.labels),
-        "components": list(item.components),
+        # Tuples: orjson writes them as the same arrays (the hash and the JSON columns).
+        "theme_values": item.theme_values,
+        "labels": item.labels,
+        "components": item.components,
         "area_path": item.area_path,
         "value_stream": item.value_stream,
         "owner": item.owner,
@@ -224,8 +225,7 @@ class ItemRepository:
     ) -> int:
         if scope is None:
             return 0
-        stored = conn.execute(select(items.c.key).where(items.c.source == source)).scalars()
-        gone = sorted(set(stored) - scope)
+        gone = sorted(bulk.source_keys(conn, items, source) - scope)  # no Row per stored key
         for chunk in _chunks(gone):
             conn.execute(delete(items).where(items.c.source == source, items.c.key.in_(chunk)))
             conn.execute(

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -78,16 +79,17 @@ items = Table(
 )
 Index("ix_items_state", items.c.state)
 
+# Keyed by the transition (migration 0008; on SQLite the rows live in that index alone).
 state_changes = Table(
     "state_changes",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
     Column("source", String(100), nullable=False),
     Column("key", String(255), nullable=False),
     Column("at", UtcDateTime, nullable=False),
     Column("from_status", String(255)),
     Column("to_status", String(255), nullable=False),
-    UniqueConstraint("source", "key", "at", "to_status", name="uq_state_changes_transition"),
+    PrimaryKeyConstraint("source", "key", "at", "to_status", name="pk_state_changes"),
+    sqlite_with_rowid=False,
 )
 
 cursors = Table(

@@ -1,24 +1,28 @@
-"""A page big enough for the bulk path (PostgreSQL: COPY into a staging table) stores every value
-exactly, on SQLite and PostgreSQL; without the right to create temporary tables PostgreSQL
-falls back to executemany with the same result."""
+"""A large page stores every value exactly, on SQLite and PostgreSQL (there as one JSON array of
+row objects); a page orjson cannot write (PostgreSQL) goes by executemany with the same result."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy.engine import Connection
+from sqlalchemy import select
 
 from lpmsync.domain.model import StateChange, WorkItem, WsjfInputs
 from lpmsync.domain.sync import SyncPage
 from lpmsync.store import SqlStore, bulk
-from lpmsync.store.bulk import COPY_FROM
+from lpmsync.store.items import item_to_row
+from lpmsync.store.schema import items as items_table
 from tests.integration.test_store_contract import T0, item
 
-# Text COPY's own escapes (tab, newline, backslash, \N) and quotes, in every kind of column.
+# JSON's and COPY's escapes (backslash, \t, \N) and quotes, in every kind of column.
 AWKWARD = ("back\\slash", "tab-like \\t and \\N", "quote ' and \"", "ünïcødé ✓ 𝄞", "semi; colon")
+
+
+PAGE = 40
 
 
 def _page_items(count: int) -> list[WorkItem]:
@@ -48,34 +52,34 @@ def _history(items: list[WorkItem]) -> tuple[StateChange, ...]:
     )
 
 
-@pytest.mark.parametrize("temporary", [True, False], ids=["copy", "executemany"])
+@pytest.mark.parametrize("as_json", [True, False], ids=["json", "executemany"])
 def test_a_large_page_round_trips_exactly(
-    store: SqlStore, now: datetime, temporary: bool, monkeypatch: pytest.MonkeyPatch
+    store: SqlStore, now: datetime, as_json: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    items = _page_items(COPY_FROM * 2)
+    items = _page_items(PAGE)
     history = _history(items)
-    if not temporary:  # as for a role without TEMPORARY on the database
-        monkeypatch.setattr(bulk, "_temporary_allowed", lambda conn: False)
-    copied: list[str] = []  # the tables that went through COPY
-    copy_upsert = bulk._copy_upsert
+    sent: list[str] = []  # the tables that went as one JSON array
+    json_rows = bulk._json_rows
 
-    def spy(conn: Connection, plan: Any, rows: list[Any]) -> None:
-        copied.append(plan.sql.split()[2].strip('"'))
-        copy_upsert(conn, plan, rows)
+    def spy(plan: Any, rows: list[Any], values: list[Any]) -> str | None:
+        document = json_rows(plan, rows, values) if as_json else None  # None: orjson refused
+        if document is not None:
+            sent.append(plan.sql.split()[2].strip('"'))
+        return document
 
-    monkeypatch.setattr(bulk, "_copy_upsert", spy)
+    monkeypatch.setattr(bulk, "_json_rows", spy)
 
     outcome = store.items.apply_page("jira", SyncPage(items=tuple(items), history=history), now)
 
-    postgres_copy = temporary and store.dialect == "postgresql"
-    assert copied == (["items", "state_changes"] if postgres_copy else [])
+    postgres_json = as_json and store.dialect == "postgresql"
+    assert sent == (["items", "state_changes"] if postgres_json else [])
     assert (outcome.added, outcome.changed) == (len(items), 0)
     assert store.items.load() == sorted(items, key=lambda one: one.key)
     assert sorted(store.items.history(), key=_order) == sorted(history, key=_order)
 
 
 def test_a_key_twice_in_one_page_keeps_the_last(store: SqlStore, now: datetime) -> None:
-    items = _page_items(COPY_FROM + 5)
+    items = _page_items(PAGE + 5)
     twice = replace(items[0], title="the later one")
     store.items.apply_page("jira", SyncPage(items=(*items, twice)), now)
     stored = {one.key: one for one in store.items.load()}
@@ -84,7 +88,7 @@ def test_a_key_twice_in_one_page_keeps_the_last(store: SqlStore, now: datetime) 
 
 
 def test_a_second_page_updates_and_counts_changes(store: SqlStore, now: datetime) -> None:
-    items = _page_items(COPY_FROM + 5)
+    items = _page_items(PAGE + 5)
     store.items.apply_page("jira", SyncPage(items=tuple(items), history=_history(items)), now)
     again = [replace(one, title="renamed") if n % 2 else one for n, one in enumerate(items)]
     outcome = store.items.apply_page(
@@ -97,3 +101,25 @@ def test_a_second_page_updates_and_counts_changes(store: SqlStore, now: datetime
 
 def _order(change: StateChange) -> tuple[str, datetime, str]:
     return change.key, change.at, change.to_status
+
+
+@pytest.mark.parametrize("estimate", [2.0**70, 2**70, float("nan")], ids=["big", "int", "nan"])
+def test_values_json_cannot_carry_are_stored_as_before(
+    store: SqlStore, now: datetime, estimate: float
+) -> None:
+    """orjson refuses an integer beyond 64 bits and writes NaN as null: such a page goes by
+    executemany, so the value is stored as the driver always stored it."""
+    rows = [item_to_row(one, now) for one in _page_items(PAGE)]
+    rows[1]["estimate"] = estimate
+    with store.engine.begin() as conn:
+        bulk.upsert(conn, items_table, rows, ("source", "key"))
+    with store.engine.connect() as conn:
+        stored = conn.execute(
+            select(items_table.c.estimate).where(items_table.c.key == rows[1]["key"])
+        ).scalar_one()
+    if not math.isnan(estimate):
+        assert stored == float(estimate)
+    elif store.dialect == "postgresql":
+        assert math.isnan(stored)  # not null, as JSON would have carried it
+    else:
+        assert stored is None  # SQLite has no NaN: its driver always stored NULL

@@ -188,6 +188,12 @@ def test_clean_text_is_clean_bounded_encodable_and_idempotent(text: str, limit: 
     assert clean_text(cleaned, limit) == cleaned
 
 
+@given(st.text(st.characters(max_codepoint=0x7F) | st.characters(codec=None), max_size=40))
+def test_is_clean_exactly_when_cleaning_changes_nothing(text: str) -> None:
+    """ASCII text is judged without the pattern: still exactly when clean_text keeps it."""
+    assert is_clean(text) == (clean_text(text) == text)
+
+
 @settings(max_examples=200, deadline=None)
 @given(histories=st.lists(json_values, max_size=3), embedded=json_values)
 def test_jira_any_changelog_maps_or_skips(histories: list[Any], embedded: Any) -> None:

@@ -285,6 +285,8 @@ def typed_status_changes(
 ) -> list[tuple[StateChange, str | None]]:
     """`history.status_changes` for `History` structs."""
     found: list[tuple[StateChange, str | None]] = []
+    latest: datetime | None = None  # Jira lists histories oldest first: sort only if not
+    ordered = True
     for history in histories:
         at: datetime | None = None
         for change in history.items or ():
@@ -299,6 +301,8 @@ def typed_status_changes(
                 continue
             if at is None:
                 at = _utc(history.created)  # raises: the plain path skips the entry
+                ordered = ordered and (latest is None or at >= latest)
+                latest = at
             from_status, target = change.fromString, change.to
             found.append(
                 (
@@ -312,5 +316,6 @@ def typed_status_changes(
                     target if type(target) is str else None,
                 )
             )
-    found.sort(key=by_time)
+    if not ordered:  # a stable sort of ordered changes would leave them as they are
+        found.sort(key=by_time)
     return found
