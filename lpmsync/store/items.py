@@ -14,10 +14,11 @@ from sqlalchemy.engine import Connection
 
 from lpmsync.domain.history import History, to_micros
 from lpmsync.domain.history_columns import Chunk
-from lpmsync.domain.model import UNMAPPED, ItemRef, Level, StateChange, WorkItem, WsjfInputs
+from lpmsync.domain.model import UNMAPPED, Level, StateChange, WorkItem
 from lpmsync.domain.sanitise import sanitise_page
 from lpmsync.domain.sync import Cursor, PageOutcome, SyncPage
 from lpmsync.store import bulk
+from lpmsync.store.item_rows import read_items
 from lpmsync.store.schema import cursors, items, skipped_items, state_changes
 
 _CHUNK = 500  # rows per statement: keeps SQLite under its variable limit
@@ -72,33 +73,6 @@ def item_to_row(item: WorkItem, synced_at: datetime) -> dict[str, Any]:
     return row
 
 
-def row_to_item(row: Any) -> WorkItem:
-    parent = ItemRef(row.parent_source, row.parent_key) if row.parent_key else None
-    return WorkItem(
-        source=row.source,
-        key=row.key,
-        id=row.id,
-        level=Level(row.level),
-        title=row.title,
-        url=row.url,
-        status=row.status,
-        state=row.state,
-        created=row.created,
-        updated=row.updated,
-        entered_state_at=row.entered_state_at,
-        parent=parent,
-        theme_values=tuple(row.theme_values),
-        labels=tuple(row.labels),
-        components=tuple(row.components),
-        area_path=row.area_path,
-        value_stream=row.value_stream,
-        owner=row.owner,
-        estimate=row.estimate,
-        wsjf=WsjfInputs(**row.wsjf),
-        target_date=row.target_date,
-    )
-
-
 class ItemRepository:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -115,11 +89,8 @@ class ItemRepository:
             return frozenset(rows.scalars())
 
     def load(self, sources: Iterable[str] | None = None) -> list[WorkItem]:
-        query = select(items).order_by(items.c.source, items.c.key)
-        if sources is not None:
-            query = query.where(items.c.source.in_(list(sources)))
         with self._engine.connect() as conn:
-            return [row_to_item(row) for row in conn.execute(query)]
+            return read_items(conn, sources)
 
     def history(
         self, sources: Iterable[str] | None = None, keys: Iterable[str] | None = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from lpmsync.domain.model import ItemRef, Level, SkippedItem, StateChange, WorkItem, WsjfInputs
 from lpmsync.domain.sync import SyncPage
@@ -43,6 +43,38 @@ def test_items_round_trip_exactly(store: SqlStore, now: datetime) -> None:
     assert (outcome.added, outcome.changed, outcome.removed) == (1, 0, 0)
     assert store.items.load() == [original]
     assert store.items.load()[0].updated.tzinfo is not None
+
+
+def test_every_optional_field_reads_back_set_and_unset(store: SqlStore, now: datetime) -> None:
+    # Items are read through the driver's own rows (store/item_rows.py), where SQLite hands back
+    # text and psycopg datetimes, dates and JSON: both ways must give the item that was stored.
+    full = item(
+        "PORT-3",
+        title='Zahlungsströme 💳 "quoted" [x]',
+        target_date=date(2026, 12, 24),
+        area_path="Contoso\\Payments",
+        created=datetime(2026, 5, 1, 12, 0, 0, 123456, tzinfo=UTC),
+        wsjf=WsjfInputs(1.5, None, 3, None),
+    )
+    bare = item(
+        "PORT-4",
+        entered_state_at=None,
+        parent=None,
+        theme_values=(),
+        labels=(),
+        components=(),
+        value_stream=None,
+        owner=None,
+        estimate=None,
+        wsjf=WsjfInputs(),
+    )
+    store.items.apply_page("jira", SyncPage(items=(full, bare)), now)
+
+    loaded = store.items.load(["jira"])
+
+    assert loaded == [full, bare]
+    assert [repr(one) for one in loaded] == [repr(full), repr(bare)]
+    assert all(one.created.tzinfo is UTC for one in loaded)
 
 
 def test_upsert_counts_only_real_changes(store: SqlStore, now: datetime) -> None:
