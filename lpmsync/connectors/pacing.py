@@ -87,15 +87,16 @@ class Pacer:
                     return  # under way before the last cut: the same signal, acted on already
             before, self._limit = self._limit, max(1, self._limit // 2)
             self._cut_at, self._calm = self._issued, 0
-        if self._limit < before:
+            after, first = self._limit, not self._warned
+            self._warned = self._warned or after < before
+        if after < before:
             # The first cut is news; a limit probed again and again is not (one line each).
-            level, self._warned = (logging.INFO if self._warned else logging.WARNING), True
             log.log(
-                level,
+                logging.WARNING if first else logging.INFO,
                 "source %s: the tracker asked lpmsync to slow down; at most %d requests in "
                 "flight now (was %d)",
                 self._source,
-                self._limit,
+                after,
                 before,
             )
 
