@@ -165,10 +165,8 @@ class CloudFetcher(SearchFetcher):
                 body["nextPageToken"] = token
             reply = self._http.post(SEARCH, body)
             page = reply.data if isinstance(reply.data, Mapping) else {}
-            yield (
-                [_found(issue, self._http.url) for issue in page.get("issues") or ()],
-                (reply.server_time),
-            )
+            found = [_found(issue, self._http.url) for issue in page.get("issues") or ()]
+            yield found, reply.server_time
             next_token = page.get("nextPageToken")
             if page.get("isLast") is True or not next_token:
                 return
