@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -15,6 +14,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+
+from benchmarks.harness import LPMSYNC
 
 _URL = re.compile(r"^\s+(Jira Cloud|Jira Data Center|Azure DevOps|Slack)\s+(http://\S+)")
 _NAMES = {
@@ -34,9 +35,7 @@ class ExternalSandbox:
 @contextmanager
 def external_sandbox(size: int, latency_ms: float, seed: int = 42) -> Iterator[ExternalSandbox]:
     command = [
-        sys.executable,
-        "-c",
-        "from lpmsync.cli import main; main()",
+        *LPMSYNC,
         "sandbox",
         "serve",
         "--seed",

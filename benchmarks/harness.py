@@ -15,6 +15,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+# `lpmsync` as a fresh process of this interpreter (its virtualenv, or a `PYTHONPATH` checkout).
+LPMSYNC = (sys.executable, "-c", "from lpmsync.cli import main; main()")
+
 PACKAGES = ("lpmsync", "jira", "azure-devops", "msrest", "slack-sdk", "sqlalchemy", "matplotlib")
 
 

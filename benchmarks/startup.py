@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.harness import LPMSYNC
+
 COMMANDS = (["--version"], ["status"], ["report"])
 
 
@@ -27,7 +29,7 @@ def run_once(args: list[str], env: dict[str, str], cwd: Path) -> tuple[float, fl
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
     started = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-c", "from lpmsync.cli import main; main()", *args],
+        [*LPMSYNC, *args],
         env=env,
         cwd=cwd,
         capture_output=True,
@@ -46,9 +48,7 @@ def instructions(args: list[str], env: dict[str, str], cwd: Path) -> int:
                 "valgrind",
                 "--tool=callgrind",
                 f"--callgrind-out-file={scratch}/callgrind.out",
-                sys.executable,
-                "-c",
-                "from lpmsync.cli import main; main()",
+                *LPMSYNC,
                 *args,
             ],
             env=env,

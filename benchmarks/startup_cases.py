@@ -7,11 +7,10 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from importlib import resources
 from pathlib import Path
 
-from benchmarks.harness import Case, Sample
+from benchmarks.harness import LPMSYNC, Case, Sample
 from benchmarks.startup import COMMANDS, run_once
 
 TARGET_SECONDS = 0.35
@@ -51,7 +50,7 @@ def _demo_store(folder: Path, env: dict[str, str]) -> Path:
         shutil.copyfile(bundled, config)
     demo = ["demo", "--no-serve", "--out", str(folder / "out")]
     subprocess.run(
-        [sys.executable, "-c", "from lpmsync.cli import main; main()", *demo],
+        [*LPMSYNC, *demo],
         env=env,
         cwd=folder,
         capture_output=True,
